@@ -1,0 +1,144 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GroupKFold
+
+from emotion_sklearn.datasets import (
+    load_facial_expressions,
+    normalize_emotion,
+    person_from_filename,
+)
+
+
+def test_real_dataset_default_counts(real_faces):
+    counts = dict(zip(*np.unique(real_faces.target, return_counts=True), strict=True))
+    assert len(real_faces.data) == 10_459
+    assert counts == {"anger": 201, "happiness": 4553, "neutral": 5491, "sadness": 214}
+    assert list(real_faces.target_names) == ["anger", "happiness", "neutral", "sadness"]
+    assert real_faces.data.ndim == real_faces.target.ndim == real_faces.groups.ndim == 1
+    assert len(real_faces.groups) == len(real_faces.data)
+    assert list(real_faces.frame.columns) == [
+        "path",
+        "image",
+        "emotion",
+        "person",
+        "user_id",
+    ]
+
+
+def test_real_dataset_groups_are_people(real_faces):
+    frame = real_faces.frame.set_index("image")
+    assert frame.loc["Aaron_Eckhart_0001.jpg", "person"] == "Aaron_Eckhart"
+    assert frame.loc["HrithikRoshan_10.jpg", "person"] == "HrithikRoshan"
+    people = frame.loc[frame["person"] == "HrithikRoshan"]
+    assert len(people) > 100
+    # A person-grouped split keeps each person on one side.
+    train, test = next(GroupKFold(5).split(real_faces.data, groups=real_faces.groups))
+    assert not set(real_faces.groups[train]) & set(real_faces.groups[test])
+
+
+def test_real_dataset_all_labels(real_data_dir):
+    faces = load_facial_expressions(real_data_dir, emotions=None)
+    counts = dict(zip(*np.unique(faces.target, return_counts=True), strict=True))
+    assert len(faces.data) == 10_968
+    assert counts["surprise"] == 294 and counts["fear"] == 17
+    assert counts["contempt"] == 7 and counts["disgust"] == 191
+
+
+def test_real_dataset_keeps_the_webp_named_jpg(real_faces):
+    assert any(p.endswith("facial-expressions_2868588k.jpg") for p in real_faces.data)
+
+
+def test_return_x_y(real_data_dir):
+    X, y = load_facial_expressions(real_data_dir, emotions=["SAD"], return_X_y=True)
+    assert X.shape == y.shape == (214,)
+    assert set(y) == {"sadness"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HAPPINESS", "happiness"),
+        (" sadness ", "sadness"),
+        ("Sad", "sadness"),
+        ("angry", "anger"),
+        ("Neutral", "neutral"),
+    ],
+)
+def test_normalize_emotion(raw, expected):
+    assert normalize_emotion(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "person"),
+    [
+        ("Aaron_Peirsol_0003.jpg", "Aaron_Peirsol"),
+        ("Dileep_101.jpg", "Dileep"),
+        ("facial-expressions_2868588k.jpg", "facial-expressions_2868588k"),
+        ("solo.png", "solo"),
+    ],
+)
+def test_person_from_filename(name, person):
+    assert person_from_filename(name) == person
+
+
+def test_duplicates_kept_once_and_conflicts_dropped(tmp_path, make_dataset):
+    make_dataset(
+        [
+            ("A_0001.jpg", "happiness"),
+            ("A_0001.jpg", "HAPPINESS "),
+            ("B_0001.jpg", "sadness"),
+            ("B_0001.jpg", "anger"),
+            ("C_0001.jpg", "neutral"),
+            ("D_0001.jpg", "Sad"),
+            ("E_0001.jpg", "anger"),
+            ("E_0001.jpg", "neutral"),
+        ]
+    )
+    with pytest.warns(UserWarning, match="Dropped 2 image") as record:
+        faces = load_facial_expressions(tmp_path, emotions=None)
+    assert len(record) == 1
+    assert list(faces.frame["image"]) == ["A_0001.jpg", "C_0001.jpg", "D_0001.jpg"]
+    assert list(faces.target) == ["happiness", "neutral", "sadness"]
+
+
+def test_no_warning_without_conflicts(tmp_path, make_dataset):
+    make_dataset([("A_0001.jpg", "anger"), ("A_0001.jpg", "anger")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(load_facial_expressions(tmp_path, emotions=["anger"]).data) == 1
+
+
+def test_missing_files_are_named_with_count(tmp_path, make_dataset):
+    make_dataset([(f"P_{i:04d}.jpg", "neutral") for i in range(8)])
+    for i in range(7):
+        (tmp_path / "images" / f"P_{i:04d}.jpg").unlink()
+    with pytest.raises(FileNotFoundError, match=r"7 image\(s\).*P_0000\.jpg"):
+        load_facial_expressions(tmp_path, emotions=None)
+
+
+def test_missing_legend_is_explained(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"legend\.csv"):
+        load_facial_expressions(tmp_path)
+
+
+def test_unknown_emotion_lists_the_known_ones(tmp_path, make_dataset):
+    make_dataset([("A_0001.jpg", "anger")])
+    with pytest.raises(ValueError, match=r"no image of \['joyful'\].*\['anger'\]"):
+        load_facial_expressions(tmp_path, emotions=["joyful"])
+    with pytest.warns(UserWarning, match=r"no image of \['joyful'\]"):
+        faces = load_facial_expressions(tmp_path, emotions=["joyful", "anger"])
+    assert list(faces.target) == ["anger"]
+
+
+def test_a_single_string_for_emotions_is_refused(tmp_path, make_dataset):
+    make_dataset([("A_0001.jpg", "anger")])
+    with pytest.raises(TypeError, match=r"emotions=\['anger'\]"):
+        load_facial_expressions(tmp_path, emotions="anger")
+
+
+def test_legend_without_needed_columns(tmp_path, make_dataset):
+    make_dataset([("A_0001.jpg", "anger")], header="user.id,file,label")
+    with pytest.raises(ValueError, match="lacks the column"):
+        load_facial_expressions(tmp_path)
