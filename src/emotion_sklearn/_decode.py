@@ -1,0 +1,172 @@
+"""Decoding image files and arrays into fixed-size grayscale pixels."""
+
+import os
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+FIT_MODES = ("crop", "pad", "stretch")
+
+# ITU-R 601-2 luma, the weights Pillow's convert("L") uses, so that arrays and
+# files of the same picture give the same pixels.
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
+_ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+
+
+class ImageLoadError(ValueError):
+    """An image could not be read; ``path`` and ``index`` say which one.
+
+    A :class:`ValueError`, as scikit-learn raises for bad input.
+    """
+
+    def __init__(self, message, *, path=None, index=None):
+        super().__init__(message)
+        self.path = path
+        self.index = index
+
+
+def fit_box(source_size, target_size, fit):
+    """The region of the source, ``(left, upper, right, lower)``, to resize.
+
+    ``crop`` takes the largest centred region with the target's aspect ratio;
+    ``stretch`` and ``pad`` take the whole image.
+    """
+    width, height = source_size
+    if fit != "crop":
+        return (0.0, 0.0, float(width), float(height))
+    target_w, target_h = target_size
+    crop_w = min(width, height * target_w / target_h)
+    crop_h = min(height, width * target_h / target_w)
+    left = (width - crop_w) / 2
+    upper = (height - crop_h) / 2
+    return (left, upper, left + crop_w, upper + crop_h)
+
+
+def fit_to_size(image, target_size, fit):
+    """Resize a one-band image (mode ``L`` or ``F``) to ``target_size``."""
+    if image.size == tuple(target_size):
+        return image
+    if fit == "pad":
+        # Letterbox: scale to fit inside, centre on a black canvas.
+        scale = min(target_size[0] / image.width, target_size[1] / image.height)
+        inner = (
+            max(1, round(image.width * scale)),
+            max(1, round(image.height * scale)),
+        )
+        canvas = Image.new(image.mode, tuple(target_size), 0)
+        resized = image.resize(inner, Image.Resampling.BILINEAR)
+        offset = ((target_size[0] - inner[0]) // 2, (target_size[1] - inner[1]) // 2)
+        canvas.paste(resized, offset)
+        return canvas
+    box = fit_box(image.size, target_size, fit)
+    return image.resize(tuple(target_size), Image.Resampling.BILINEAR, box=box)
+
+
+def _to_single_band(image):
+    """Grayscale as mode ``L`` (8-bit) or ``F`` (scaled to [0, 1])."""
+    if image.mode == "L":
+        return image
+    if image.mode in _SIXTEEN_BIT_MODES:
+        pixels = np.asarray(image, dtype=np.float32) / 65535.0
+        return Image.fromarray(pixels)
+    if image.mode == "F":
+        return image
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        # Transparent areas become white, as the picture looks on a page.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("L")
+    if image.mode not in ("RGB", "1", "P"):
+        image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+    return image.convert("L")
+
+
+def _reason(exc, path):
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a directory, not an image file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, UnidentifiedImageError):
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            return "the file is empty"
+        return "not an image in a format Pillow can read"
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"too large to decode safely ({exc})"
+    return f"the file is truncated or corrupt ({exc})"
+
+
+def decode_file(path, target_size, fit, *, index=None):
+    """Decode one file by its content into a ``float32`` array in [0, 1].
+
+    Parameters
+    ----------
+    path : str or path-like
+    target_size : (int, int)
+        ``(width, height)``.
+    fit : {"crop", "pad", "stretch"}
+    index : int, default=None
+        The position in the caller's input, for the error message.
+
+    Returns
+    -------
+    pixels : ndarray of shape (height, width), dtype float32
+    """
+    try:
+        with Image.open(path) as image:
+            # JPEG only: decode straight to the smallest 1/2, 1/4 or 1/8 scale
+            # that is still at least as large as the target. Ask for the larger
+            # side in both directions so an EXIF rotation cannot make it short.
+            side = max(target_size)
+            image.draft("L", (side, side))
+            image = ImageOps.exif_transpose(image)
+            band = _to_single_band(image)
+            resized = fit_to_size(band, target_size, fit)
+            pixels = np.asarray(resized, dtype=np.float32)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        where = "" if index is None else f" at position {index}"
+        raise ImageLoadError(
+            f"Cannot load image {os.fspath(path)!r}{where}: {_reason(exc, path)}.",
+            path=path,
+            index=index,
+        ) from exc
+    if resized.mode == "L":
+        pixels /= 255.0
+    return pixels
+
+
+def array_to_grayscale(images):
+    """Turn an ``(n, h, w)`` or ``(n, h, w, c)`` numeric stack into ``(n, h, w)``.
+
+    Integer images are scaled to [0, 1] by their type's range (255, or 65535
+    for ``uint16``); float images are taken as already scaled.
+    """
+    images = np.asarray(images)
+    if np.issubdtype(images.dtype, np.integer):
+        scale = 65535.0 if images.dtype == np.uint16 else 255.0
+        images = images.astype(np.float32) / scale
+    else:
+        images = images.astype(np.float32, copy=False)
+    if images.ndim == 3:
+        return images
+    channels = images.shape[-1]
+    if channels == 1:
+        return images[..., 0]
+    if channels == 2:  # gray + alpha
+        gray, alpha = images[..., 0], images[..., 1]
+        return gray * alpha + (1.0 - alpha)
+    gray = images[..., :3] @ _LUMA_WEIGHTS
+    if channels == 4:
+        alpha = images[..., 3]
+        gray = gray * alpha + (1.0 - alpha)
+    return gray
+
+
+def resize_array(pixels, target_size, fit):
+    """Resize one ``(h, w)`` float32 array like :func:`decode_file` resizes files."""
+    if pixels.shape[::-1] == tuple(target_size):
+        return pixels
+    image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32))
+    return np.asarray(fit_to_size(image, target_size, fit), dtype=np.float32)
