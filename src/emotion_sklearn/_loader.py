@@ -17,6 +17,7 @@ from ._decode import (
     decode_file,
     resize_array,
 )
+from ._shapes import resolve_image_shape
 
 # Below this many files a thread pool costs more than it saves.
 _MIN_FILES_PER_JOB = 32
@@ -275,19 +276,9 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         return array_to_grayscale(array)
 
     def _unflatten(self, rows):
-        n_pixels = rows.shape[1]
-        if self.input_shape is None:
-            side = round(np.sqrt(n_pixels))
-            shape = (side, side)
-        else:
-            shape = _resolve_input_shape(self.input_shape, n_pixels)
-        if shape[0] * shape[1] != n_pixels:
-            raise ValueError(
-                f"Rows of {n_pixels} pixels are not images of input_shape="
-                f"{self.input_shape!r}"
-                + (" (square)" if self.input_shape is None else "")
-                + "; set input_shape=(height, width), one of them may be -1."
-            )
+        shape = resolve_image_shape(
+            self.input_shape, rows.shape[1], owner="ImageLoader", param="input_shape"
+        )
         return rows.reshape(len(rows), *shape)
 
     # -- decoding -------------------------------------------------------
@@ -303,25 +294,6 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             for s in slices
         )
         return np.concatenate(chunks)
-
-
-def _resolve_input_shape(input_shape, n_pixels):
-    """``(height, width)`` where one side may be -1, inferred as in numpy."""
-    shape = tuple(input_shape)
-    valid = len(shape) == 2 and all(
-        isinstance(s, Integral) and not isinstance(s, bool) and (s > 0 or s == -1)
-        for s in shape
-    )
-    if not valid or shape == (-1, -1):
-        raise ValueError(
-            "input_shape must be (height, width) of positive integers, one of "
-            f"which may be -1; got {input_shape!r}."
-        )
-    if -1 in shape:
-        known = shape[0] * shape[1] * -1
-        inferred = n_pixels // known if n_pixels % known == 0 else -1
-        shape = tuple(inferred if s == -1 else s for s in shape)
-    return shape
 
 
 def _decode_chunk(paths, start, size, fit_mode):
