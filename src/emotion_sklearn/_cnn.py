@@ -1,0 +1,352 @@
+"""EmotionCNNClassifier: a Keras CNN that is a scikit-learn classifier."""
+
+import contextlib
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras.wrappers import KerasClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._tags import ClassifierTags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._shapes import resolve_image_shape
+
+try:  # scikeras itself reaches for the same private module.
+    from tensorflow.python.framework import config as _tf_config
+except ImportError:  # pragma: no cover - other Keras backends
+    _tf_config = None
+
+
+@contextlib.contextmanager
+def _restore_op_determinism():
+    """Undo the op determinism scikeras 0.13 leaves switched on.
+
+    scikeras sets ``TF_DETERMINISTIC_OPS=1`` *before* asking whether
+    determinism was on, so it always sees "on" and never switches it off
+    again; a later unseeded fit then fails with "Random ops require a seed".
+    """
+    was_enabled = _tf_config is not None and _tf_config.is_op_determinism_enabled()
+    try:
+        yield
+    finally:
+        if _tf_config is not None and not was_enabled:
+            _tf_config.disable_op_determinism()
+
+
+def content_keys(X):
+    """One key per row that is equal for a row and its copies.
+
+    The sorted pixel values of an image do not change when it is copied,
+    flipped or rotated by a multiple of 90 degrees, so rows that an
+    over-sampler or :class:`RotationAugmenter` derived from the same image
+    share a key.
+    """
+    ordered = np.sort(X, axis=1)
+    keys = np.ascontiguousarray(ordered).view(
+        np.dtype((np.void, ordered.dtype.itemsize * ordered.shape[1]))
+    )
+    return np.unique(keys.ravel(), return_inverse=True)[1]
+
+
+class EmotionCNNClassifier(KerasClassifier):
+    """A convolutional network for face images, as a scikit-learn classifier.
+
+    It takes the flat grayscale rows that :class:`ImageLoader` makes,
+    reshapes them to images inside the network and learns ``n_blocks``
+    convolution blocks. Each block is two ``kernel_size`` convolutions
+    (optionally batch-normalised), max pooling and dropout; block ``b``
+    (counting from 0) has ``filters * 2**b`` filters. A global average pooling
+    (or a flatten) layer, an optional dense layer and a softmax follow.
+
+    Parameters
+    ----------
+    image_shape : (int, int) or None, default=None
+        ``(height, width)`` of the images in each row; one side may be -1.
+        ``None`` takes square images.
+    n_blocks : int, default=3
+        Number of convolution blocks.
+    filters : int, default=32
+        Filters in the first block; each further block doubles them.
+    kernel_size : int, default=3
+        Side of the square convolution kernels.
+    dropout : float, default=0.25
+        Dropout rate after each block and after the dense layer.
+    dense_units : int, default=128
+        Units of the hidden dense layer; 0 leaves it out.
+    batch_norm : bool, default=True
+        Batch-normalise each convolution.
+    global_pooling : bool, default=True
+        Global average pooling after the blocks; False flattens instead.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    epochs : int, default=30
+        Maximum passes over the training rows.
+    batch_size : int, default=64
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, as in scikit-learn; "balanced" weights classes
+        inversely to their frequency.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the distinct images, stop when
+        their loss has not improved for ``n_iter_no_change`` epochs and keep
+        the best weights. Copies of a held-out image (over-sampled duplicates,
+        flips and 90-degree rotations) are dropped from training rather than
+        leaking into it.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, shuffling, dropout and the validation split.
+    verbose : int, default=0
+        Keras' progress output: 0 silent, 1 progress bar, 2 one line an epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels, in the order of ``predict_proba``'s columns.
+    n_features_in_ : int
+    image_shape_ : (int, int)
+        The image shape the network was built for.
+    model_ : keras.Model
+    history_ : dict
+        Per-epoch ``loss`` and ``accuracy``, and ``val_*`` with early stopping.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn import EmotionCNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((20, 64), dtype=np.float32)
+    >>> y = np.array(["happiness", "sadness"] * 10)
+    >>> cnn = EmotionCNNClassifier(n_blocks=1, filters=4, epochs=1,
+    ...                            early_stopping=False, random_state=0)
+    >>> cnn.fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    # scikeras reads these attributes; they are fixed here, not parameters.
+    model = None
+    build_fn = None
+    warm_start = False
+    optimizer = "adam"
+    loss = "sparse_categorical_crossentropy"
+    metrics = None
+    validation_batch_size = None
+    callbacks = None
+    validation_split = 0.0
+    shuffle = True
+    run_eagerly = False
+
+    _parameter_constraints = {
+        "image_shape": ["array-like", None],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "filters": [Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "dense_units": [Interval(Integral, 0, None, closed="left")],
+        "batch_norm": ["boolean"],
+        "global_pooling": ["boolean"],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        image_shape=None,
+        n_blocks=3,
+        filters=32,
+        kernel_size=3,
+        dropout=0.25,
+        dense_units=128,
+        batch_norm=True,
+        global_pooling=True,
+        learning_rate=1e-3,
+        epochs=30,
+        batch_size=64,
+        class_weight=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        random_state=None,
+        verbose=0,
+    ):
+        self.image_shape = image_shape
+        self.n_blocks = n_blocks
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.dropout = dropout
+        self.dense_units = dense_units
+        self.batch_norm = batch_norm
+        self.global_pooling = global_pooling
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.class_weight = class_weight
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- scikit-learn API -------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new network and train it on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height * width)
+            Pixel rows, as :class:`ImageLoader` makes them.
+        y : array-like of shape (n_samples,)
+            Class labels (strings or integers).
+        sample_weight : array-like of shape (n_samples,), default=None
+        **kwargs : dict
+            Passed on to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self : EmotionCNNClassifier
+        """
+        self._validate_params()
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y, got 1 class: "
+                f"{classes.tolist()}."
+            )
+        with _restore_op_determinism():
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train for one more epoch, keeping the network; see scikeras."""
+        self._validate_params()
+        with _restore_op_determinism():
+            return super().partial_fit(
+                X, y, classes=classes, sample_weight=sample_weight, **kwargs
+            )
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+    def __sklearn_tags__(self):
+        # scikeras 0.13 predates scikit-learn 1.6's tags and lists
+        # ClassifierMixin after BaseEstimator, whose tags then never apply:
+        # is_classifier() was False and cross-validation stopped stratifying.
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # -- scikeras hooks ---------------------------------------------------
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is not None:
+            X = validate_data(self, X, reset=reset, dtype=np.float32)
+            image_shape = resolve_image_shape(
+                self.image_shape, X.shape[1], owner=type(self).__name__
+            )
+            if reset:
+                self.image_shape_ = image_shape
+        return super()._validate_data(X=X, y=y, reset=reset, y_numeric=y_numeric)
+
+    def _keras_build_fn(self):
+        height, width = self.image_shape_
+        inputs = keras.Input(shape=(height * width,), name="pixels")
+        x = keras.layers.Reshape((height, width, 1))(inputs)
+        for block in range(self.n_blocks):
+            x = self._conv_block(x, self.filters * 2**block)
+        if self.global_pooling:
+            x = keras.layers.GlobalAveragePooling2D()(x)
+        else:
+            x = keras.layers.Flatten()(x)
+        if self.dense_units:
+            x = keras.layers.Dense(self.dense_units, activation="relu")(x)
+            x = keras.layers.Dropout(self.dropout)(x)
+        outputs = keras.layers.Dense(self.n_classes_, activation="softmax")(x)
+        model = keras.Model(inputs, outputs, name="emotion_cnn")
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            loss=self.loss,
+            metrics=["accuracy"],
+        )
+        return model
+
+    def _conv_block(self, x, filters):
+        for _ in range(2):
+            x = keras.layers.Conv2D(
+                filters, self.kernel_size, padding="same", use_bias=not self.batch_norm
+            )(x)
+            if self.batch_norm:
+                x = keras.layers.BatchNormalization()(x)
+            x = keras.layers.Activation("relu")(x)
+        x = keras.layers.MaxPooling2D(2, padding="same")(x)
+        return keras.layers.Dropout(self.dropout)(x)
+
+    def _fit_keras_model(
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+    ):
+        if not self.early_stopping or "validation_data" in kwargs:
+            return super()._fit_keras_model(
+                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+            )
+        train, valid = self._validation_split(X, y)
+        kwargs["validation_data"] = (
+            (X[valid], y[valid])
+            if sample_weight is None
+            else (X[valid], y[valid], sample_weight[valid])
+        )
+        stopper = keras.callbacks.EarlyStopping(
+            patience=self.n_iter_no_change, restore_best_weights=True
+        )
+        given_callbacks = self._fit_callbacks
+        self._fit_callbacks = [*given_callbacks, stopper]
+        try:
+            return super()._fit_keras_model(
+                X[train],
+                y[train],
+                None if sample_weight is None else sample_weight[train],
+                warm_start,
+                epochs,
+                initial_epoch,
+                **kwargs,
+            )
+        finally:
+            # A fitted callback holds the model; it must not be pickled with us.
+            self._fit_callbacks = given_callbacks
+
+    def _validation_split(self, X, y):
+        """Row indices ``(train, valid)``: one row per held-out distinct image."""
+        keys = content_keys(X)
+        first_rows = np.unique(keys, return_index=True)[1]
+        labels = y[first_rows]
+        _, per_class = np.unique(labels, return_counts=True)
+        stratify = labels if per_class.min() >= 2 else None
+        try:
+            _, valid = train_test_split(
+                first_rows,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=check_random_state(self._random_state),
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"Cannot hold out validation_fraction={self.validation_fraction} of "
+                f"{len(first_rows)} distinct images for early stopping: {exc} "
+                "Use more images, a larger fraction or early_stopping=False."
+            ) from None
+        train = np.flatnonzero(~np.isin(keys, keys[valid]))
+        return train, np.sort(valid)
