@@ -1,0 +1,167 @@
+"""RotationAugmenter: fit-time copies of each image in other orientations."""
+
+from numbers import Real
+
+import numpy as np
+from imblearn.base import BaseSampler
+from skimage.transform import rotate
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from ._shapes import resolve_image_shape
+
+# Each maps a stack (n, h, w) to its copy. The original work used all but
+# "original": as is, two mirror flips and three rotations, six per image.
+ORIENTATIONS = {
+    "original": lambda images: images,
+    "flip_horizontal": lambda images: images[:, :, ::-1],
+    "flip_vertical": lambda images: images[:, ::-1, :],
+    "rotate_90": lambda images: np.rot90(images, 1, axes=(1, 2)),
+    "rotate_180": lambda images: np.rot90(images, 2, axes=(1, 2)),
+    "rotate_270": lambda images: np.rot90(images, 3, axes=(1, 2)),
+}
+ORIGINAL_WORK = (
+    "flip_horizontal",
+    "flip_vertical",
+    "rotate_90",
+    "rotate_180",
+    "rotate_270",
+)
+_TURNS = {"rotate_90", "rotate_270"}
+
+
+class RotationAugmenter(BaseSampler):
+    """Add flipped and rotated copies of each image, at fit time only.
+
+    An imbalanced-learn sampler: in an :class:`imblearn.pipeline.Pipeline` it
+    runs in ``fit`` and is skipped in ``predict``, so predictions are made on
+    the images as given, one per input row. The output holds the original rows
+    first, in their order, followed by one block of copies per orientation;
+    labels follow their images.
+
+    Parameters
+    ----------
+    orientations : sequence of str, default=ORIGINAL_WORK
+        The copies to add, each one per image: ``"flip_horizontal"`` (mirror
+        left-right, faces stay upright), ``"flip_vertical"`` (upside-down
+        mirror), ``"rotate_90"``, ``"rotate_180"``, ``"rotate_270"``
+        (counter-clockwise) and ``"original"`` (an unrotated copy, useful with
+        ``max_angle``). The default is the original work's six orientations
+        per image: the image and these five copies. ``()`` adds nothing.
+    max_angle : float, default=0.0
+        If positive, each copy is also rotated by a random angle drawn
+        uniformly from ``[-max_angle, max_angle]`` degrees (edges repeated).
+    image_shape : (int, int) or None, default=None
+        ``(height, width)`` of the images in each row; one side may be -1.
+        ``None`` takes square images.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random angles.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+    image_shape_ : (int, int)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn import RotationAugmenter
+    >>> X, y = np.arange(8.0).reshape(2, 4), np.array(["anger", "neutral"])
+    >>> X_aug, y_aug = RotationAugmenter().fit_resample(X, y)
+    >>> X_aug.shape, list(y_aug[:4])
+    ((12, 4), ['anger', 'neutral', 'anger', 'neutral'])
+    """
+
+    _sampling_type = "bypass"
+    _parameter_constraints = {
+        "orientations": ["array-like"],
+        "max_angle": [Interval(Real, 0, 180, closed="both")],
+        "image_shape": ["array-like", None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        orientations=ORIGINAL_WORK,
+        max_angle=0.0,
+        image_shape=None,
+        random_state=None,
+    ):
+        self.orientations = orientations
+        self.max_angle = max_angle
+        self.image_shape = image_shape
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the input and parameters; see :meth:`fit_resample`."""
+        self._check_input(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Return the rows followed by their copies, and the matching labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height * width)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : ndarray of shape (n_samples * (1 + n_orientations), n_features)
+        y_resampled : ndarray of shape (n_samples * (1 + n_orientations),)
+        """
+        X, y = self._check_input(X, y)
+        return self._fit_resample(X, y)
+
+    def _fit_resample(self, X, y):
+        images = X.reshape(len(X), *self.image_shape_)
+        rng = check_random_state(self.random_state)
+        copies = [X]
+        for name in self.orientations:
+            turned = ORIENTATIONS[name](images)
+            if self.max_angle > 0:
+                turned = self._jitter(turned, rng)
+            copies.append(turned.reshape(len(X), -1))
+        n_blocks = len(copies)
+        return np.concatenate(copies).astype(X.dtype, copy=False), np.tile(y, n_blocks)
+
+    def _check_input(self, X, y):
+        unknown = [o for o in self.orientations if o not in ORIENTATIONS]
+        if isinstance(self.orientations, str) or unknown:
+            raise ValueError(
+                f"orientations must be a list of {sorted(ORIENTATIONS)}, got "
+                f"{self.orientations!r}."
+            )
+        X, y = validate_data(self, X, y, reset=True, dtype=[np.float32, np.float64])
+        check_classification_targets(y)
+        self.image_shape_ = resolve_image_shape(
+            self.image_shape, X.shape[1], owner=type(self).__name__
+        )
+        height, width = self.image_shape_
+        turns = sorted(_TURNS.intersection(self.orientations))
+        if turns and height != width:
+            raise ValueError(
+                f"orientations {turns} need square images, got {height}x{width}."
+            )
+        return X, y
+
+    def _jitter(self, images, rng):
+        angles = rng.uniform(-self.max_angle, self.max_angle, size=len(images))
+        return np.stack(
+            [
+                rotate(image, angle, mode="edge", preserve_range=True)
+                for image, angle in zip(images, angles, strict=True)
+            ]
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.non_deterministic = False
+        return tags
