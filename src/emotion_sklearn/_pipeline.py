@@ -1,0 +1,71 @@
+"""make_emotion_pipeline: the package's recommended pipeline."""
+
+from imblearn.pipeline import Pipeline
+
+from ._augment import RotationAugmenter
+from ._cnn import EmotionCNNClassifier
+from ._loader import ImageLoader
+
+STEP_NAMES = ("load", "augment", "resample", "cnn")
+
+
+def make_emotion_pipeline(*, random_state=None, memory=None, **params):
+    """The recommended pipeline from image paths to emotion labels.
+
+    Steps, in order (any may be set to ``"passthrough"``):
+
+    - ``load``: :class:`ImageLoader`, 48x48 grayscale rows;
+    - ``augment``: :class:`RotationAugmenter` adding a mirror image of each
+      training face (faces stay upright); fit time only;
+    - ``resample``: ``"passthrough"``; put an imbalanced-learn sampler here
+      (``RandomOverSampler()``), it acts at fit time only;
+    - ``cnn``: :class:`EmotionCNNClassifier` with balanced class weights.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None, default=None
+        Given to every step that has a ``random_state`` and was not given one
+        in ``params``.
+    memory : str, joblib.Memory or None, default=None
+        Caches the fitted ``load`` step, so that a grid search over the CNN
+        decodes each fold's images once.
+    **params : dict
+        ``step__param=value`` settings, as for ``Pipeline.set_params``; a
+        step name alone replaces the step (``resample=RandomOverSampler()``).
+
+    Returns
+    -------
+    pipeline : imblearn.pipeline.Pipeline
+
+    Examples
+    --------
+    >>> from emotion_sklearn import make_emotion_pipeline
+    >>> pipe = make_emotion_pipeline(cnn__epochs=1, random_state=0)
+    >>> [name for name, _ in pipe.steps]
+    ['load', 'augment', 'resample', 'cnn']
+    """
+    pipeline = Pipeline(
+        [
+            ("load", ImageLoader(image_size=(48, 48))),
+            ("augment", RotationAugmenter(orientations=("flip_horizontal",))),
+            ("resample", "passthrough"),
+            ("cnn", EmotionCNNClassifier(class_weight="balanced")),
+        ],
+        memory=memory,
+    )
+    # Steps first, so that step parameters apply to the replaced steps.
+    steps = {name: value for name, value in params.items() if "__" not in name}
+    pipeline.set_params(**steps)
+    pipeline.set_params(**{k: v for k, v in params.items() if k not in steps})
+    if random_state is not None:
+        _seed_steps(pipeline, random_state, params)
+    return pipeline
+
+
+def _seed_steps(pipeline, random_state, params):
+    for name, step in pipeline.steps:
+        key = f"{name}__random_state"
+        if key in params or not hasattr(step, "get_params"):
+            continue
+        if "random_state" in step.get_params(deep=False):
+            pipeline.set_params(**{key: random_state})
