@@ -49,3 +49,22 @@ def _write_dataset(root, rows, header):
         pixels = rng.integers(0, 256, (20, 20), dtype=np.uint8)
         Image.fromarray(pixels).save(root / "images" / image, format="JPEG")
     return root
+
+
+@pytest.fixture(scope="session")
+def small_faces(real_faces):
+    """About 300 real images, every class present, with their people."""
+    rng = np.random.default_rng(0)
+    per_class = {"anger": 60, "happiness": 90, "neutral": 90, "sadness": 60}
+    picked = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(real_faces.target == name), n, replace=False)
+            for name, n in per_class.items()
+        ]
+    )
+    picked.sort()
+    return (
+        real_faces.data[picked],
+        real_faces.target[picked],
+        real_faces.groups[picked],
+    )

@@ -1,0 +1,198 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import get_tags
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import (
+    EmotionCNNClassifier,
+    ImageLoader,
+    RotationAugmenter,
+    make_emotion_pipeline,
+)
+from emotion_sklearn._cnn import content_keys
+
+
+def _toy(n=60, side=8, seed=0):
+    """Bright faces are 'happiness', dark ones 'sadness', grey ones 'neutral'."""
+    rng = np.random.default_rng(seed)
+    y = np.array(["happiness", "neutral", "sadness"] * (n // 3))
+    level = {"happiness": 0.8, "neutral": 0.5, "sadness": 0.2}
+    X = np.stack([level[label] + 0.1 * rng.standard_normal(side * side) for label in y])
+    return X.astype(np.float32), y
+
+
+def _cnn(**params):
+    return EmotionCNNClassifier(**{**tiny_cnn_params(), **params})
+
+
+# -- scikeras 0.13 vs scikit-learn >= 1.6 ---------------------------------------
+
+
+def test_is_a_classifier_alone_and_in_pipelines():
+    cnn = EmotionCNNClassifier()
+    assert is_classifier(cnn)
+    assert get_tags(cnn).estimator_type == "classifier"
+    assert get_tags(cnn).target_tags.required
+    assert is_classifier(make_pipeline(ImageLoader(), cnn))
+    assert is_classifier(make_imb_pipeline(RotationAugmenter(), cnn))
+    assert is_classifier(make_emotion_pipeline())
+
+
+def test_cross_validation_stratifies():
+    # cross_val_score(cv=5) picks StratifiedKFold only for classifiers.
+    y = np.array(["anger"] * 10 + ["neutral"] * 40)
+    cv = check_cv(5, y, classifier=is_classifier(make_emotion_pipeline()))
+    assert isinstance(cv, StratifiedKFold)
+
+
+@pytest.mark.parametrize("seeds", [(0, None, 0), (None, 0, None)])
+def test_seeded_and_unseeded_fits_follow_each_other(seeds):
+    X, y = _toy()
+    probas = [_cnn(random_state=seed).fit(X, y).predict_proba(X) for seed in seeds]
+    if seeds[0] is not None:
+        np.testing.assert_array_equal(probas[0], probas[2])
+
+
+def test_same_seed_same_predictions_in_a_new_process():
+    X, y = _toy()
+    here = _cnn(random_state=3).fit(X, y).predict_proba(X)
+    script = (
+        "import numpy as np, sys; sys.path.insert(0, 'tests');"
+        "from test_cnn import _toy, _cnn; X, y = _toy();"
+        "np.save(sys.argv[1], _cnn(random_state=3).fit(X, y).predict_proba(X))"
+    )
+    out = f"{pytest.importorskip('tempfile').mkdtemp()}/proba.npy"
+    subprocess.run([sys.executable, "-c", script, out], check=True, cwd=_root())
+    np.testing.assert_array_equal(np.load(out), here)
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1]
+
+
+# -- labels and probabilities ----------------------------------------------------
+
+
+def test_string_classes_and_probability_columns():
+    X, y = _toy(n=90)
+    cnn = _cnn(
+        epochs=40,
+        learning_rate=0.01,
+        batch_norm=False,
+        early_stopping=False,
+        random_state=0,
+    ).fit(X, y)
+    assert list(cnn.classes_) == ["happiness", "neutral", "sadness"]
+    proba = cnn.predict_proba(X)
+    assert proba.shape == (90, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(cnn.classes_[proba.argmax(axis=1)], cnn.predict(X))
+    assert (cnn.predict(X) == y).mean() > 0.9
+    # Scoring against labels the model never saw is fine: they count as errors.
+    assert 0 <= cnn.score(X, np.where(y == "sadness", "fear", y)) < 1
+
+
+def test_class_weight_and_sample_weight():
+    X, y = _toy()
+    _cnn(class_weight="balanced", random_state=0).fit(X, y)
+    _cnn(random_state=0).fit(X, y, sample_weight=np.linspace(0.5, 2, len(y)))
+
+
+def test_architecture_parameters_shape_the_network():
+    X, y = _toy(side=16)
+    small = _cnn(n_blocks=1, filters=4, dense_units=0).fit(X, y).model_
+    big = _cnn(n_blocks=2, filters=8, dense_units=16, batch_norm=False).fit(X, y).model_
+    assert big.count_params() > small.count_params()
+    conv_filters = [layer.filters for layer in big.layers if hasattr(layer, "filters")]
+    assert conv_filters == [8, 8, 16, 16]  # two convs a block, doubling per block
+    flat = _cnn(global_pooling=False).fit(X, y).model_
+    assert any(layer.__class__.__name__ == "Flatten" for layer in flat.layers)
+
+
+# -- early stopping --------------------------------------------------------------
+
+
+def test_validation_rows_are_distinct_real_images():
+    X, y = _toy(n=90)
+    # An over-sampler appends copies; the augmenter appends flipped copies.
+    augmenter = RotationAugmenter(orientations=["flip_horizontal"])
+    X_aug, y_aug = augmenter.fit_resample(X, y)
+    X_res, y_res = RandomOverSampler(random_state=0).fit_resample(X_aug, y_aug)
+    X_res, y_res = np.vstack([X_res, X_res[:5]]), np.r_[y_res, y_res[:5]]
+    cnn = _cnn(validation_fraction=0.2, random_state=0)
+    cnn._random_state = 0
+    train, valid = cnn._validation_split(X_res, y_res)
+    keys = content_keys(X_res)
+    assert len(set(keys[valid])) == len(valid)  # no image twice
+    assert not set(keys[valid]) & set(keys[train])  # no copy of it in training
+    assert (valid < len(X)).all()  # the originals, not the appended copies
+    assert len(valid) == 18  # a fifth of the 90 distinct images
+
+
+def test_early_stopping_records_validation_history():
+    X, y = _toy(n=90)
+    cnn = _cnn(epochs=50, n_iter_no_change=2, random_state=0).fit(X, y)
+    assert len(cnn.history_["val_loss"]) == len(cnn.history_["loss"]) <= 50
+    no_stop = _cnn(early_stopping=False, random_state=0).fit(X, y)
+    assert "val_loss" not in no_stop.history_
+
+
+def test_too_few_images_for_early_stopping():
+    X, y = _toy(n=6)
+    with pytest.raises(ValueError, match="early_stopping=False"):
+        _cnn(validation_fraction=0.1).fit(X, y)
+
+
+# -- bad input -------------------------------------------------------------------
+
+
+def test_one_class_only():
+    X, _ = _toy()
+    with pytest.raises(ValueError, match=r"at least 2 classes.*'anger'"):
+        _cnn().fit(X, np.array(["anger"] * len(X)))
+
+
+def test_wrong_row_length_at_predict():
+    X, y = _toy()
+    cnn = _cnn(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"X has 49 features.*expecting 64"):
+        cnn.predict(np.zeros((2, 49), dtype=np.float32))
+
+
+def test_rows_that_are_not_the_image_shape():
+    X, y = _toy()
+    with pytest.raises(ValueError, match=r"rows of 64 pixels.*image_shape=\(5, 5\)"):
+        _cnn(image_shape=(5, 5)).fit(X, y)
+    with pytest.raises(ValueError, match=r"rows of 60 pixels.*\(square\)"):
+        _cnn().fit(X[:, :60], y)
+
+
+def test_nan_is_refused():
+    X, y = _toy()
+    X[3, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        _cnn().fit(X, y)
+
+
+def test_unfitted_predict():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        _cnn().predict(np.zeros((1, 64)))
+
+
+def test_bad_parameters_are_named():
+    X, y = _toy()
+    with pytest.raises(ValueError, match="'dropout' parameter"):
+        _cnn(dropout=1.5).fit(X, y)
+    assert clone(_cnn(filters=16)).get_params()["filters"] == 16
