@@ -6,6 +6,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -236,6 +237,10 @@ class EmotionCNNClassifier(KerasClassifier):
             return super().partial_fit(
                 X, y, classes=classes, sample_weight=sample_weight, **kwargs
             )
+
+    # scikit-learn's repr (only the parameters that differ from the defaults),
+    # not scikeras' one-parameter-a-line listing.
+    __repr__ = BaseEstimator.__repr__
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")

@@ -1,0 +1,130 @@
+"""make_emotion_pipeline on real images: fit-time samplers, CV, grid search, joblib."""
+
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, cross_val_score
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import (
+    EmotionCNNClassifier,
+    ImageLoader,
+    RotationAugmenter,
+    make_emotion_pipeline,
+)
+
+
+def _fast_pipeline(**params):
+    """The default pipeline at 24x24 with a tiny network."""
+    defaults = {"load__image_size": (24, 24), **tiny_cnn_params("cnn__")}
+    return make_emotion_pipeline(**{**defaults, **params})
+
+
+# -- construction ----------------------------------------------------------------
+
+
+def test_steps_and_defaults():
+    pipe = make_emotion_pipeline()
+    assert [name for name, _ in pipe.steps] == ["load", "augment", "resample", "cnn"]
+    assert isinstance(pipe.named_steps["load"], ImageLoader)
+    assert isinstance(pipe.named_steps["augment"], RotationAugmenter)
+    assert pipe.named_steps["resample"] == "passthrough"
+    assert isinstance(pipe.named_steps["cnn"], EmotionCNNClassifier)
+
+
+def test_keywords_set_steps_and_parameters():
+    pipe = make_emotion_pipeline(
+        cnn__epochs=1,
+        resample=RandomOverSampler(),
+        augment="passthrough",
+        resample__shrinkage=0.1,
+        random_state=7,
+    )
+    assert pipe.named_steps["cnn"].epochs == 1
+    assert pipe.named_steps["augment"] == "passthrough"
+    assert pipe.named_steps["resample"].shrinkage == 0.1
+    assert pipe.named_steps["resample"].random_state == 7
+    assert pipe.named_steps["cnn"].random_state == 7
+    own = make_emotion_pipeline(random_state=7, cnn__random_state=1)
+    assert own.named_steps["cnn"].random_state == 1
+
+
+def test_unknown_parameter_is_named():
+    with pytest.raises(ValueError, match="n_layers"):
+        make_emotion_pipeline(cnn__n_layers=3)
+
+
+def test_pipeline_pickles_before_fit():
+    # No lambdas or closures anywhere in it.
+    clone = pickle.loads(pickle.dumps(make_emotion_pipeline(random_state=0)))
+    assert clone.get_params()["cnn__filters"] == 32
+
+
+# -- on real images --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "resample",
+    [
+        RandomOverSampler(random_state=0),
+        RandomUnderSampler(random_state=0),
+        SMOTE(random_state=0, k_neighbors=3),
+    ],
+    ids=["over", "under", "smote"],
+)
+def test_samplers_act_at_fit_time_only(small_faces, resample):
+    X, y, _ = small_faces
+    pipe = _fast_pipeline(
+        resample=resample,
+        augment__orientations=("flip_horizontal", "rotate_180"),
+        random_state=0,
+    ).fit(X, y)
+    assert pipe.predict(X[:37]).shape == (37,)
+    assert set(pipe.predict(X[:37])) <= set(y)
+    assert pipe.predict_proba(X[:37]).shape == (37, 4)
+
+
+def test_cross_validation_by_person(small_faces):
+    X, y, groups = small_faces
+    scores = cross_val_score(
+        _fast_pipeline(random_state=0),
+        X,
+        y,
+        groups=groups,
+        cv=StratifiedGroupKFold(3),
+        scoring="balanced_accuracy",
+    )
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
+@pytest.mark.slow
+def test_grid_search_with_groups_then_joblib_in_a_new_process(small_faces, tmp_path):
+    X, y, groups = small_faces
+    search = GridSearchCV(
+        _fast_pipeline(random_state=0),
+        {"cnn__filters": [4, 8], "cnn__n_blocks": [1, 2]},
+        cv=StratifiedGroupKFold(3),
+        scoring="balanced_accuracy",
+    ).fit(X, y, groups=groups)
+    assert len(search.cv_results_["params"]) == 4
+    path = tmp_path / "best.joblib"
+    joblib.dump(search.best_estimator_, path)
+    expected = search.best_estimator_.predict_proba(X[:20])
+    np.save(tmp_path / "paths.npy", X[:20])
+    script = (
+        "import sys, joblib, numpy as np;"
+        "model = joblib.load(sys.argv[1]);"
+        "paths = np.load(sys.argv[2], allow_pickle=True);"
+        "np.save(sys.argv[3], model.predict_proba(paths))"
+    )
+    out = tmp_path / "proba.npy"
+    subprocess.run(
+        [sys.executable, "-c", script, path, tmp_path / "paths.npy", out], check=True
+    )
+    np.testing.assert_array_equal(np.load(out), expected)
