@@ -241,6 +241,11 @@ class EmotionCNNClassifier(KerasClassifier):
     # scikit-learn's repr (only the parameters that differ from the defaults),
     # not scikeras' one-parameter-a-line listing.
     __repr__ = BaseEstimator.__repr__
+    # The network is built from our own parameters, so scikeras' routed
+    # parameters (model__*, optimizer__*) have nothing to reach; unknown names
+    # get scikit-learn's error listing the valid ones.
+    set_params = BaseEstimator.set_params
+    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
@@ -267,6 +272,11 @@ class EmotionCNNClassifier(KerasClassifier):
             if reset:
                 self.image_shape_ = image_shape
         return super()._validate_data(X=X, y=y, reset=reset, y_numeric=y_numeric)
+
+    def _predict_raw(self, X, **kwargs):
+        # verbose is for training progress; a progress bar per predict is noise.
+        kwargs.setdefault("verbose", 0)
+        return super()._predict_raw(X, **kwargs)
 
     def _keras_build_fn(self):
         height, width = self.image_shape_

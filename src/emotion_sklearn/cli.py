@@ -1,73 +1,201 @@
-"""The ``emotion-sklearn`` command line.
+"""The ``emotion-sklearn`` command line (also ``python -m emotion_sklearn``).
 
-Note that a ``.joblib`` model file runs code when it is loaded: load only
-models you trust.
+A ``.joblib`` model file runs code when it is loaded: load only models you
+trust.
 """
 
 import argparse
+import os
 import sys
 
-from .datasets import (
-    DEFAULT_EMOTIONS,
-    fetch_facial_expressions,
-    load_facial_expressions,
+from . import _commands
+from .datasets import DEFAULT_EMOTIONS
+
+TRUST_WARNING = (
+    "A .joblib model runs code when it is loaded: load only models you trust."
 )
 
 
-class UserError(Exception):
-    """A mistake in the command line: printed as one line, exit status 2."""
+class _Formatter(
+    argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter
+):
+    pass
 
 
-def _load(args):
-    emotions = None if args.emotions == ["all"] else args.emotions
-    if args.data is None:
-        return fetch_facial_expressions(emotions=emotions)
-    return load_facial_expressions(args.data, emotions=emotions)
-
-
-def _cmd_info(args):
-    faces = _load(args)
-    print(faces.DESCR)
-    counts = faces.frame.groupby("emotion").agg(
-        images=("path", "size"), people=("person", "nunique")
-    )
-    print(counts.to_string())
-    return 0
-
-
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="emotion-sklearn",
-        description="Facial emotion recognition with scikit-learn pipelines.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    info = commands.add_parser(
-        "info", help="load a dataset folder and summarise it per emotion"
-    )
-    info.add_argument(
+def _add_data_options(parser, *, required=False):
+    parser.add_argument(
         "--data",
-        help="folder in the muxspace/facial_expressions layout (data/legend.csv, "
-        "images/); without it the dataset is fetched once into "
-        "$EMOTION_SKLEARN_DATA or ~/emotion_sklearn_data",
+        required=required,
+        help="dataset folder in the muxspace/facial_expressions layout "
+        "(data/legend.csv and images/)"
+        + (
+            ""
+            if required
+            else "; without it the dataset is downloaded once into "
+            "$EMOTION_SKLEARN_DATA or ~/emotion_sklearn_data"
+        ),
     )
-    info.add_argument(
+    parser.add_argument(
         "--emotions",
         nargs="+",
         default=list(DEFAULT_EMOTIONS),
-        help="labels to keep, or 'all' (default: %(default)s)",
+        metavar="EMOTION",
+        help="labels to keep, or 'all'",
     )
-    info.set_defaults(handler=_cmd_info)
+
+
+def _add_training_options(parser):
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="STEP__PARAM=VALUE",
+        dest="settings",
+        help="a pipeline parameter, e.g. cnn__filters=32 or load__image_size=(32,32); "
+        "repeatable. Steps: load, augment, resample, cnn",
+    )
+    parser.add_argument("--epochs", type=int, help="maximum epochs (cnn__epochs)")
+    parser.add_argument(
+        "--random-state", type=int, default=0, help="seed for the split and the network"
+    )
+    parser.add_argument(
+        "--n-jobs", type=int, default=2, help="threads that decode images"
+    )
+
+
+def _commands_parser(commands):
+    info = commands.add_parser(
+        "info", help="summarise a dataset per emotion", formatter_class=_Formatter
+    )
+    _add_data_options(info)
+    info.set_defaults(handler=_commands.info)
+
+    train = commands.add_parser(
+        "train",
+        formatter_class=_Formatter,
+        help="train the default pipeline, report on held-out people, save it",
+        description="Train the default pipeline, print metrics on a person-disjoint "
+        "validation split, save the fitted pipeline with joblib and write "
+        "<model>_report/ (confusion_matrix.png, training_curves.png, metrics.json) "
+        f"beside it. {TRUST_WARNING}",
+    )
+    _add_data_options(train)
+    train.add_argument(
+        "--out",
+        required=True,
+        metavar="MODEL",
+        help="where to save the pipeline, e.g. model.joblib",
+    )
+    train.add_argument(
+        "--validation",
+        choices=["person", "none"],
+        default="person",
+        help="'person' holds out a fifth of the people, trains on the rest and "
+        "reports on them; 'none' trains on everything (the report is then on "
+        "training images and says so)",
+    )
+    train.add_argument(
+        "--force", action="store_true", help="replace an existing model and report"
+    )
+    _add_training_options(train)
+    train.set_defaults(handler=_commands.train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        formatter_class=_Formatter,
+        help="score a saved model on a labelled dataset",
+        description=f"Score a saved model on a labelled dataset. {TRUST_WARNING}",
+    )
+    evaluate.add_argument("model", help="a .joblib file saved by train or search")
+    _add_data_options(evaluate, required=True)
+    evaluate.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of a table"
+    )
+    evaluate.add_argument(
+        "--n-jobs", type=int, default=2, help="threads that decode images"
+    )
+    evaluate.set_defaults(handler=_commands.evaluate)
+
+    predict = commands.add_parser(
+        "predict",
+        formatter_class=_Formatter,
+        help="predict the emotion in image files or folders",
+        description="Print the label and class probabilities of each image. An "
+        "unreadable file is reported on its own line and the others are still "
+        f"predicted; the exit status is 1 if any failed. {TRUST_WARNING}",
+    )
+    predict.add_argument("model", help="a .joblib file saved by train or search")
+    predict.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="image files, or folders whose files are read",
+    )
+    output = predict.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON object a line")
+    output.add_argument("--csv", action="store_true", help="CSV with a header")
+    predict.set_defaults(handler=_commands.predict)
+
+    search = commands.add_parser(
+        "search",
+        formatter_class=_Formatter,
+        help="grid-search pipeline parameters on person-grouped folds",
+        description="GridSearchCV over the default pipeline with stratified "
+        "folds grouped by person; prints a ranked table, saves the best pipeline "
+        f"and cv_results_ as CSV beside it. {TRUST_WARNING}",
+    )
+    _add_data_options(search)
+    search.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="STEP__PARAM=V1,V2",
+        dest="grid",
+        help="values to try, e.g. cnn__filters=16,32; repeatable",
+    )
+    search.add_argument("--cv", type=int, default=3, help="number of folds")
+    search.add_argument(
+        "--scoring", default="balanced_accuracy", help="a scikit-learn scorer name"
+    )
+    search.add_argument(
+        "--out", required=True, metavar="MODEL", help="where to save the best pipeline"
+    )
+    search.add_argument(
+        "--force", action="store_true", help="replace an existing model"
+    )
+    _add_training_options(search)
+    search.set_defaults(handler=_commands.search)
+
+
+def build_parser():
+    """The argument parser, for documentation and tests."""
+    parser = argparse.ArgumentParser(
+        prog="emotion-sklearn",
+        description="Facial emotion recognition with scikit-learn pipelines. "
+        + TRUST_WARNING,
+        formatter_class=_Formatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _commands_parser(commands)
     return parser
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status."""
+    """Run the command line and return its exit status.
+
+    The user's own mistakes (a missing folder, a bad parameter, a file that
+    exists) are one line on stderr and exit status 2, not a traceback.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (UserError, OSError, ValueError) as exc:
+    except (_commands.UserError, OSError, ValueError, TypeError) as exc:
         print(f"emotion-sklearn {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"emotion-sklearn {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

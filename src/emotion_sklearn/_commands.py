@@ -1,0 +1,300 @@
+"""What each ``emotion-sklearn`` sub-command does; cli.py parses the arguments."""
+
+import ast
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from tqdm.auto import tqdm
+
+from ._decode import ImageLoadError
+from ._loader import ImageLoader
+from ._pipeline import make_emotion_pipeline
+from ._report import (
+    check_writable,
+    classification_metrics,
+    format_metrics,
+    save_model,
+    write_report,
+)
+from .datasets import fetch_facial_expressions, load_facial_expressions
+
+_DECODE_CHUNK = 256
+
+
+class UserError(Exception):
+    """A mistake in the command line: printed as one line, exit status 2."""
+
+
+# -- parsing values --------------------------------------------------------------
+
+
+def parse_value(text):
+    """A Python literal (``32``, ``(48, 48)``, ``None``), else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_assignment(text):
+    """``"cnn__filters=32"`` -> ``("cnn__filters", 32)``."""
+    name, sep, value = text.partition("=")
+    if not sep or "__" not in name:
+        raise UserError(f"expected STEP__PARAM=VALUE, got {text!r}")
+    return name.strip(), parse_value(value.strip())
+
+
+def parse_grid_values(text):
+    """``"cnn__filters=16,32"`` -> ``("cnn__filters", [16, 32])``."""
+    name, sep, values = text.partition("=")
+    if not sep or "__" not in name or not values.strip():
+        raise UserError(f"expected STEP__PARAM=V1,V2,..., got {text!r}")
+    try:
+        parsed = ast.literal_eval(f"[{values}]")
+    except (ValueError, SyntaxError):
+        parsed = [parse_value(v.strip()) for v in values.split(",")]
+    return name.strip(), parsed
+
+
+# -- shared steps ----------------------------------------------------------------
+
+
+def _load_dataset(args):
+    emotions = None if [e.lower() for e in args.emotions] == ["all"] else args.emotions
+    if args.data is None:
+        return fetch_facial_expressions(emotions=emotions)
+    return load_facial_expressions(args.data, emotions=emotions)
+
+
+def _pipeline_from(args, **extra):
+    params = dict(parse_assignment(text) for text in args.settings)
+    if args.epochs is not None:
+        params["cnn__epochs"] = args.epochs
+    params.setdefault("cnn__verbose", 2)  # one line an epoch
+    params.setdefault("load__n_jobs", args.n_jobs)
+    params.update(extra)
+    pipeline = make_emotion_pipeline(random_state=args.random_state, **params)
+    if not isinstance(pipeline.steps[0][1], ImageLoader):
+        raise UserError("the 'load' step must be an ImageLoader")
+    return pipeline
+
+
+def decode_with_progress(loader, paths, what="images"):
+    """``loader.transform(paths)`` in chunks, with a progress bar on stderr."""
+    chunks = []
+    with tqdm(
+        total=len(paths),
+        desc=f"loading {what}",
+        unit="img",
+        file=sys.stderr,
+        disable=None,
+    ) as bar:
+        for start in range(0, len(paths), _DECODE_CHUNK):
+            chunk = paths[start : start + _DECODE_CHUNK]
+            chunks.append(loader.transform(chunk))
+            bar.update(len(chunk))
+    return np.concatenate(chunks)
+
+
+def _fit_from_pixels(pipeline, pixels, y, paths):
+    """Fit every step after ``load`` on decoded pixels, then the stateless loader.
+
+    Slicing a pipeline shares its steps, so this fits ``pipeline`` itself
+    while each image is decoded once.
+    """
+    pipeline[1:].fit(pixels, y)
+    pipeline[0].fit(paths)
+    return pipeline
+
+
+def _person_split(y, groups, random_state):
+    """A fifth of the people, stratified by label, held out."""
+    folds = StratifiedGroupKFold(5, shuffle=True, random_state=random_state)
+    return next(folds.split(np.zeros(len(y)), y, groups))
+
+
+def _load_model(path):
+    if not Path(path).is_file():
+        raise UserError(f"no model file at {path!r}")
+    return joblib.load(path)
+
+
+# -- sub-commands ----------------------------------------------------------------
+
+
+def info(args):
+    faces = _load_dataset(args)
+    print(faces.DESCR)
+    counts = faces.frame.groupby("emotion").agg(
+        images=("path", "size"), people=("person", "nunique")
+    )
+    print(counts.to_string())
+    return 0
+
+
+def train(args):
+    check_writable(args.out, args.force)
+    pipeline = _pipeline_from(args)
+    faces = _load_dataset(args)
+    pixels = decode_with_progress(pipeline[0], faces.data)
+    y, start = faces.target, time.perf_counter()
+    if args.validation == "person":
+        fit_rows, eval_rows = _person_split(y, faces.groups, args.random_state)
+        evaluated_on = "held-out people"
+    else:
+        fit_rows = eval_rows = np.arange(len(y))
+        evaluated_on = "training images (not held out)"
+    print(
+        f"training on {len(fit_rows):,} images of "
+        f"{len(set(faces.groups[fit_rows])):,} people",
+        file=sys.stderr,
+    )
+    _fit_from_pixels(pipeline, pixels[fit_rows], y[fit_rows], faces.data[fit_rows])
+    fit_seconds = time.perf_counter() - start
+    y_pred = pipeline[1:].predict(pixels[eval_rows])
+    labels = list(pipeline.classes_)
+    metrics = classification_metrics(y[eval_rows], y_pred, labels=labels)
+    print(f"\nmetrics on {evaluated_on}:\n{format_metrics(metrics)}")
+    report = {
+        "evaluated_on": evaluated_on,
+        **metrics,
+        "n_train": len(fit_rows),
+        "n_train_people": len(set(faces.groups[fit_rows])),
+        "epochs_run": len(pipeline[-1].history_["loss"]),
+        "fit_seconds": round(fit_seconds, 1),
+        "params": {
+            k: repr(v) for k, v in pipeline.get_params(deep=True).items() if "__" in k
+        },
+    }
+    folder = write_report(
+        args.out, model=pipeline, metrics=report, y_true=y[eval_rows], y_pred=y_pred
+    )
+    save_model(pipeline, args.out)
+    print(f"saved {args.out} and {folder}/")
+    return 0
+
+
+def evaluate(args):
+    model = _load_model(args.model)
+    faces = _load_dataset(args)
+    loader = model[0] if isinstance(model[0], ImageLoader) else None
+    if loader is not None:
+        loader.set_params(n_jobs=args.n_jobs)
+        y_pred = model[1:].predict(decode_with_progress(loader, faces.data))
+    else:
+        y_pred = model.predict(faces.data)
+    labels = sorted(set(model.classes_) | set(faces.target))
+    metrics = classification_metrics(faces.target, y_pred, labels=labels)
+    print(json.dumps(metrics) if args.json else format_metrics(metrics))
+    return 0
+
+
+def _expand_paths(paths):
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+            )
+        else:
+            yield path
+
+
+def predict(args):
+    model = _load_model(args.model)
+    loader, rest = model[0], model[1:]
+    classes = [str(c) for c in model.classes_]
+    rows, pixels = [], []
+    for path in _expand_paths(args.paths):
+        try:  # one at a time, so that one bad file does not stop the others
+            pixels.append(loader.transform([path]))
+            rows.append({"path": str(path)})
+        except ImageLoadError as exc:
+            rows.append({"path": str(path), "error": str(exc)})
+    readable = [row for row in rows if "error" not in row]
+    if readable:
+        probas = rest.predict_proba(np.concatenate(pixels))
+        for row, proba in zip(readable, probas, strict=True):
+            row["label"] = classes[int(np.argmax(proba))]
+            row["probabilities"] = dict(zip(classes, map(float, proba), strict=True))
+    _print_predictions(rows, classes, args)
+    return 1 if len(readable) < len(rows) else 0
+
+
+def _print_predictions(rows, classes, args):
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+    elif args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["path", "label", *classes, "error"])
+        for row in rows:
+            proba = row.get("probabilities", {})
+            writer.writerow(
+                [
+                    row["path"],
+                    row.get("label", ""),
+                    *(f"{proba[c]:.4f}" if proba else "" for c in classes),
+                    row.get("error", ""),
+                ]
+            )
+    else:
+        for row in rows:
+            if "error" in row:
+                print(f"{row['path']}: ERROR {row['error']}")
+            else:
+                shares = ", ".join(
+                    f"{c} {p:.2f}" for c, p in row["probabilities"].items()
+                )
+                print(f"{row['path']}: {row['label']} ({shares})")
+
+
+def search(args):
+    check_writable(args.out, args.force)
+    grid = dict(parse_grid_values(text) for text in args.grid)
+    pipeline = _pipeline_from(args)
+    faces = _load_dataset(args)
+    decode_once = not any(name.startswith("load__") for name in grid)
+    if decode_once:
+        X = decode_with_progress(pipeline[0], faces.data)
+        searched = pipeline[1:]
+    else:  # the grid changes decoding: each fit decodes its own images
+        X, searched = faces.data, pipeline
+    folds = StratifiedGroupKFold(args.cv, shuffle=True, random_state=args.random_state)
+    gs = GridSearchCV(
+        searched,
+        grid,
+        cv=folds,
+        scoring=args.scoring,
+        n_jobs=args.n_jobs,
+        error_score="raise",
+    )
+    gs.fit(X, faces.target, groups=faces.groups)
+    best = gs.best_estimator_
+    if decode_once:
+        best = pipeline.__class__([pipeline.steps[0], *best.steps])
+        best[0].fit(faces.data)
+    results = pd.DataFrame(gs.cv_results_)
+    _print_ranking(results, args.scoring)
+    csv_path = Path(args.out).with_name(Path(args.out).stem + "_cv_results.csv")
+    results.to_csv(csv_path, index=False)
+    save_model(best, args.out)
+    print(f"saved {args.out} (best) and {csv_path}")
+    return 0
+
+
+def _print_ranking(results, scoring):
+    table = results.sort_values("rank_test_score")
+    print(f"\n{'rank':>4}  {scoring:>18}  params")
+    for _, row in table.iterrows():
+        params = ", ".join(f"{k}={v!r}" for k, v in row["params"].items())
+        print(
+            f"{row['rank_test_score']:>4}  {row['mean_test_score']:>10.3f} "
+            f"± {row['std_test_score']:.3f}  {params}"
+        )

@@ -1,0 +1,149 @@
+"""Plots for models and data: confusion matrix, training curves, sample faces.
+
+Every function draws on a new :class:`matplotlib.figure.Figure` (or on the
+``ax`` given) and never touches pyplot's global state, so it works without a
+display and inside servers; save with ``figure.savefig(path)``.
+"""
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from sklearn.metrics import ConfusionMatrixDisplay
+
+
+def _history_of(model):
+    """The per-epoch history of a classifier or of a pipeline ending in one."""
+    estimator = model.steps[-1][1] if hasattr(model, "steps") else model
+    history = getattr(estimator, "history_", None)
+    if history is None:
+        history = model if isinstance(model, dict) else None
+    if not history or "loss" not in history:
+        raise ValueError(
+            "No training history: pass a fitted EmotionCNNClassifier, a pipeline "
+            "ending in one, or its history_ dict."
+        )
+    return history
+
+
+def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize="true", ax=None):
+    """Confusion matrix of labels, rows normalised to recall by default.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+    labels : array-like, default=None
+        Order of the classes; ``None`` takes the sorted labels present.
+    normalize : {"true", "pred", "all"} or None, default="true"
+        As in :func:`sklearn.metrics.confusion_matrix`.
+    ax : matplotlib Axes, default=None
+        Where to draw; ``None`` makes a new figure.
+
+    Returns
+    -------
+    display : sklearn.metrics.ConfusionMatrixDisplay
+        Its ``figure_`` attribute is the figure.
+
+    Examples
+    --------
+    >>> from emotion_sklearn.plotting import plot_confusion_matrix
+    >>> display = plot_confusion_matrix(["anger", "sadness"], ["anger", "anger"])
+    >>> display.confusion_matrix.tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
+    if ax is None:
+        ax = Figure(figsize=(5.5, 4.5), layout="constrained").subplots()
+    display = ConfusionMatrixDisplay.from_predictions(
+        y_true,
+        y_pred,
+        labels=labels,
+        normalize=normalize,
+        ax=ax,
+        cmap="Blues",
+        values_format=".2f" if normalize else "d",
+        colorbar=False,
+    )
+    ax.set_title("Recall per class" if normalize == "true" else "Confusion matrix")
+    return display
+
+
+def plot_training_curves(model):
+    """Loss and accuracy per epoch, for training and validation rows.
+
+    Parameters
+    ----------
+    model : EmotionCNNClassifier, Pipeline ending in one, or dict
+        A fitted classifier, a pipeline ending in one, or its ``history_``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from emotion_sklearn.plotting import plot_training_curves
+    >>> history = {"loss": [1.2, 0.9], "val_loss": [1.3, 1.1],
+    ...            "accuracy": [0.4, 0.6], "val_accuracy": [0.4, 0.5]}
+    >>> len(plot_training_curves(history).axes)
+    2
+    """
+    history = _history_of(model)
+    figure = Figure(figsize=(9, 3.5), layout="constrained")
+    for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
+        epochs = np.arange(1, len(history.get(metric, [])) + 1)
+        for prefix, name in (("", "training"), ("val_", "early-stopping rows")):
+            values = history.get(prefix + metric)
+            if values:
+                ax.plot(epochs, values, marker="o", markersize=3, label=name)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(metric)
+        ax.legend()
+    return figure
+
+
+def plot_sample_images(images, y_true, y_pred=None, *, image_shape=None, n_columns=6):
+    """A grid of faces titled with their true (and predicted) labels.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, height * width) or (n, height, width)
+        Pixel rows as :class:`ImageLoader` makes them, or image arrays.
+    y_true : array-like of shape (n,)
+    y_pred : array-like of shape (n,), default=None
+        Wrong predictions are titled in red.
+    image_shape : (int, int), default=None
+        Shape of flat rows; ``None`` takes square images.
+    n_columns : int, default=6
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn.plotting import plot_sample_images
+    >>> figure = plot_sample_images(np.zeros((2, 16)), ["anger", "sadness"])
+    >>> len(figure.axes)
+    2
+    """
+    images = np.asarray(images, dtype=float)
+    if images.ndim == 2:
+        side = round(images.shape[1] ** 0.5)
+        images = images.reshape(len(images), *(image_shape or (side, side)))
+    n_rows = -(-len(images) // n_columns)
+    n_cols = min(n_columns, len(images))
+    figure = Figure(figsize=(1.8 * n_cols, 2.0 * n_rows), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(n_rows, n_cols)).ravel()
+    for i, ax in enumerate(axes):
+        ax.set_axis_off()
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap="gray", vmin=0, vmax=1)
+        title = str(y_true[i])
+        color = "black"
+        if y_pred is not None:
+            title = f"{y_true[i]}\npredicted {y_pred[i]}"
+            color = "black" if y_pred[i] == y_true[i] else "tab:red"
+        ax.set_title(title, fontsize=8, color=color)
+    return figure

@@ -1,0 +1,192 @@
+"""The command line end to end on a small real subset, in a temporary folder."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from emotion_sklearn._report import save_model
+from emotion_sklearn.cli import main
+
+TINY = [
+    "--set",
+    "cnn__n_blocks=1",
+    "--set",
+    "cnn__filters=4",
+    "--set",
+    "cnn__dense_units=8",
+    "--set",
+    "load__image_size=(24,24)",
+    "--epochs",
+    "2",
+]
+
+
+@pytest.fixture(scope="module")
+def subset(real_faces, tmp_path_factory):
+    """A dataset folder of 120 real images, linked (not copied) from the real one."""
+    root = tmp_path_factory.mktemp("subset")
+    (root / "data").mkdir()
+    (root / "images").mkdir()
+    frame = real_faces.frame
+    picked = frame.groupby("emotion").sample(30, random_state=0)
+    picked[["user_id", "image", "emotion"]].rename(
+        columns={"user_id": "user.id"}
+    ).to_csv(root / "data" / "legend.csv", index=False)
+    for path, name in zip(picked["path"], picked["image"], strict=True):
+        (root / "images" / name).symlink_to(path)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(subset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "m.joblib"
+    assert main(["train", "--data", str(subset), "--out", str(out), *TINY]) == 0
+    return out
+
+
+def _is_png(path):
+    with Image.open(path) as image:
+        return image.format == "PNG" and image.size[0] > 100
+
+
+def test_train_writes_model_and_report(trained):
+    report = trained.with_name("m_report")
+    assert trained.is_file()
+    assert _is_png(report / "confusion_matrix.png")
+    assert _is_png(report / "training_curves.png")
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["evaluated_on"] == "held-out people"
+    assert set(metrics["recall"]) == {"anger", "happiness", "neutral", "sadness"}
+    assert (
+        0 < metrics["n_samples"] < 120
+        and metrics["n_train"] + metrics["n_samples"] == 120
+    )
+    assert not [p for p in trained.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_train_refuses_to_overwrite(trained, subset, capsys):
+    before = trained.read_bytes()
+    status = main(["train", "--data", str(subset), "--out", str(trained), *TINY])
+    assert status == 2
+    assert "--force" in capsys.readouterr().err
+    assert trained.read_bytes() == before
+
+
+def test_evaluate_json(trained, subset, capsys):
+    assert main(["evaluate", str(trained), "--data", str(subset), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in (
+        "balanced_accuracy",
+        "accuracy",
+        "recall",
+        "precision",
+        "f1",
+        "confusion_matrix",
+        "labels",
+        "n_samples",
+    ):
+        assert key in result
+    assert result["n_samples"] == 120
+    assert np.asarray(result["confusion_matrix"]).sum() == 120
+
+
+def test_predict_reports_a_bad_file_and_predicts_the_rest(
+    trained, subset, tmp_path, capsys
+):
+    bad = tmp_path / "broken.jpg"
+    bad.write_text("not an image")
+    good = sorted((subset / "images").iterdir())[:2]
+    status = main(
+        ["predict", str(trained), str(good[0]), str(bad), str(good[1]), "--json"]
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1
+    assert [("error" in line) for line in lines] == [False, True, False]
+    assert "broken.jpg" in lines[1]["error"]
+    assert lines[0]["label"] in lines[0]["probabilities"]
+    assert abs(sum(lines[2]["probabilities"].values()) - 1) < 1e-4
+
+
+def test_predict_a_folder_as_csv(trained, subset, capsys):
+    assert main(["predict", str(trained), str(subset / "images"), "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "path,label,anger,happiness,neutral,sadness,error"
+    assert len(lines) == 121
+
+
+@pytest.mark.slow
+def test_search_saves_best_and_results(subset, tmp_path, capsys):
+    out = tmp_path / "best.joblib"
+    status = main(
+        [
+            "search",
+            "--data",
+            str(subset),
+            "--out",
+            str(out),
+            "--cv",
+            "2",
+            "--param",
+            "cnn__filters=2,4",
+            *TINY,
+        ]
+    )
+    assert status == 0
+    assert out.is_file()
+    results = (tmp_path / "best_cv_results.csv").read_text().splitlines()
+    assert len(results) == 3  # header and two candidates
+    assert "rank" in capsys.readouterr().out
+
+
+def test_user_mistakes_are_one_line(tmp_path, capsys):
+    assert (
+        main(["evaluate", str(tmp_path / "none.joblib"), "--data", str(tmp_path)]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no model file" in err
+    assert main(["info", "--data", str(tmp_path / "missing")]) == 2
+    assert "legend.csv" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "m.joblib"),
+                "--set",
+                "filters=3",
+            ]
+        )
+        == 2
+    )
+    assert "STEP__PARAM=VALUE" in capsys.readouterr().err
+
+
+def test_help_warns_about_untrusted_models():
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion_sklearn", "predict", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "only models you trust" in result.stdout
+    assert "--json" in result.stdout
+
+
+def test_a_failed_save_leaves_nothing(tmp_path, monkeypatch):
+    import joblib
+
+    def broken_dump(model, path):
+        with open(path, "wb") as handle:
+            handle.write(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(joblib, "dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        save_model({"a": 1}, tmp_path / "m.joblib")
+    assert list(tmp_path.iterdir()) == []
