@@ -263,3 +263,17 @@ def test_malformed_input_is_explained(X, error, message):
 def test_bad_parameters_are_named(params, message):
     with pytest.raises((ValueError, TypeError), match=message):
         ImageLoader(**params).fit_transform(np.zeros((1, 16)))
+
+
+def test_crop_fraction_keeps_the_centre(tmp_path):
+    image = Image.new("L", (40, 40), 0)
+    image.paste(255, (10, 10, 30, 30))  # a bright centre half
+    path = _save(tmp_path, "centre.png", image)
+    whole = ImageLoader(image_size=SIZE).transform([path])
+    centre = ImageLoader(image_size=SIZE, crop_fraction=0.5).transform([path])
+    assert whole.mean() < 0.4 and centre.min() > 0.95
+    array = np.asarray(image)[None]
+    np.testing.assert_allclose(
+        ImageLoader(image_size=SIZE, crop_fraction=0.5).transform(array), centre,
+        atol=1e-6,
+    )

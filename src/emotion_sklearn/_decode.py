@@ -43,8 +43,22 @@ def fit_box(source_size, target_size, fit):
     return (left, upper, left + crop_w, upper + crop_h)
 
 
-def fit_to_size(image, target_size, fit):
-    """Resize a one-band image (mode ``L`` or ``F``) to ``target_size``."""
+def _central_crop(image, fraction):
+    if fraction >= 1:
+        return image
+    width, height = image.size
+    keep_w, keep_h = max(1, round(width * fraction)), max(1, round(height * fraction))
+    left, upper = (width - keep_w) // 2, (height - keep_h) // 2
+    return image.crop((left, upper, left + keep_w, upper + keep_h))
+
+
+def fit_to_size(image, target_size, fit, crop_fraction=1.0):
+    """Resize a one-band image (mode ``L`` or ``F``) to ``target_size``.
+
+    ``crop_fraction`` < 1 first keeps that fraction of the width and height
+    around the centre, where the face is.
+    """
+    image = _central_crop(image, crop_fraction)
     if image.size == tuple(target_size):
         return image
     if fit == "pad":
@@ -98,7 +112,7 @@ def _reason(exc, path):
     return f"the file is truncated or corrupt ({exc})"
 
 
-def decode_file(path, target_size, fit, *, index=None):
+def decode_file(path, target_size, fit, *, crop_fraction=1.0, index=None):
     """Decode one file by its content into a ``float32`` array in [0, 1].
 
     Parameters
@@ -107,6 +121,8 @@ def decode_file(path, target_size, fit, *, index=None):
     target_size : (int, int)
         ``(width, height)``.
     fit : {"crop", "pad", "stretch"}
+    crop_fraction : float, default=1.0
+        Fraction of the width and height kept around the centre.
     index : int, default=None
         The position in the caller's input, for the error message.
 
@@ -119,11 +135,11 @@ def decode_file(path, target_size, fit, *, index=None):
             # JPEG only: decode straight to the smallest 1/2, 1/4 or 1/8 scale
             # that is still at least as large as the target. Ask for the larger
             # side in both directions so an EXIF rotation cannot make it short.
-            side = max(target_size)
+            side = int(np.ceil(max(target_size) / crop_fraction))
             image.draft("L", (side, side))
             image = ImageOps.exif_transpose(image)
             band = _to_single_band(image)
-            resized = fit_to_size(band, target_size, fit)
+            resized = fit_to_size(band, target_size, fit, crop_fraction)
             pixels = np.asarray(resized, dtype=np.float32)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         where = "" if index is None else f" at position {index}"
@@ -164,9 +180,10 @@ def array_to_grayscale(images):
     return gray
 
 
-def resize_array(pixels, target_size, fit):
+def resize_array(pixels, target_size, fit, crop_fraction=1.0):
     """Resize one ``(h, w)`` float32 array like :func:`decode_file` resizes files."""
-    if pixels.shape[::-1] == tuple(target_size):
+    if pixels.shape[::-1] == tuple(target_size) and crop_fraction >= 1:
         return pixels
     image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32))
-    return np.asarray(fit_to_size(image, target_size, fit), dtype=np.float32)
+    resized = fit_to_size(image, target_size, fit, crop_fraction)
+    return np.asarray(resized, dtype=np.float32)
