@@ -1,0 +1,165 @@
+"""Speed of the model steps, each as a ratio against a baseline in the same run.
+
+Usage::
+
+    python benchmarks/bench_speed.py [--data DIR] [--n-images 2000] [--epochs 3]
+
+Prints one table:
+
+- ``fit overhead``: EmotionCNNClassifier.fit against a plain ``keras.Model.fit``
+  of the same architecture on the same arrays (target: <= 5% slower);
+- ``predict``: images/s from image paths through a fitted default pipeline, and
+  the latency of one image after warm-up;
+- ``grid search decodes``: how many images a 2x2 grid with 3 folds decodes with
+  the pipeline's ``memory=`` cache against without it.
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+
+import emotion_sklearn._loader as loader_module
+from emotion_sklearn import EmotionCNNClassifier, ImageLoader, make_emotion_pipeline
+from emotion_sklearn.datasets import load_facial_expressions
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[1].parent / "shared/data/facial_expressions"
+)
+
+
+def _subset(faces, n, seed=0):
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(len(faces.data), size=min(n, len(faces.data)), replace=False)
+    picked.sort()
+    return faces.data[picked], faces.target[picked], faces.groups[picked]
+
+
+def _timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def fit_overhead(X, y, epochs):
+    """Seconds for our fit and for Keras' own fit of the same network."""
+    params = dict(epochs=epochs, early_stopping=False, random_state=0, batch_size=64)
+    EmotionCNNClassifier(**{**params, "epochs": 1}).fit(X, y)  # warm-up
+    ours, cnn = _timed(lambda: EmotionCNNClassifier(**params).fit(X, y))
+    codes = np.searchsorted(cnn.classes_, y)
+    plain = keras.models.clone_model(cnn.model_)
+    plain.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    plain.fit(X, codes, epochs=1, batch_size=64, verbose=0)  # warm-up
+    plain = keras.models.clone_model(cnn.model_)
+    plain.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    keras_seconds, _ = _timed(
+        lambda: plain.fit(X, codes, epochs=epochs, batch_size=64, verbose=0)
+    )
+    return ours, keras_seconds
+
+
+def predict_speed(paths, y):
+    pipeline = make_emotion_pipeline(
+        cnn__epochs=1, cnn__early_stopping=False, load__n_jobs=2, random_state=0
+    )
+    pipeline.fit(paths, y)
+    pipeline.predict(paths[:64])  # warm-up
+    batch_seconds, _ = _timed(lambda: pipeline.predict(paths))
+    pipeline.predict(paths[:1])
+    latencies = [_timed(lambda p=p: pipeline.predict([p]))[0] for p in paths[:20]]
+    return len(paths) / batch_seconds, float(np.median(latencies))
+
+
+def _count_decodes(search, paths, y, groups):
+    counted = []
+    original = loader_module._decode_chunk
+
+    def counting(chunk_paths, *args, **kwargs):
+        counted.append(len(chunk_paths))
+        return original(chunk_paths, *args, **kwargs)
+
+    loader_module._decode_chunk = counting
+    try:
+        seconds, _ = _timed(lambda: search.fit(paths, y, groups=groups))
+    finally:
+        loader_module._decode_chunk = original
+    return sum(counted), seconds
+
+
+def grid_search_decodes(paths, y, groups):
+    """Decoded images and seconds for three ways to grid-search from paths."""
+    grid = {"cnn__filters": [4, 8], "cnn__n_blocks": [1, 2]}
+    tiny = dict(
+        cnn__epochs=1, cnn__dense_units=8, cnn__early_stopping=False, random_state=0
+    )
+
+    def search(**params):
+        pipeline = make_emotion_pipeline(**tiny, **params)
+        return GridSearchCV(pipeline, grid, cv=StratifiedGroupKFold(3))
+
+    def decode_once_then_search(paths, y, groups):
+        pixels = ImageLoader().transform(paths)
+        search(load="passthrough").fit(pixels, y, groups=groups)
+
+    class DecodeOnce:
+        fit = staticmethod(decode_once_then_search)
+
+    return {
+        "paths, no cache (baseline)": _count_decodes(search(), paths, y, groups),
+        "paths, memory=": _count_decodes(
+            search(memory=tempfile.mkdtemp()), paths, y, groups
+        ),
+        "decode once, search on pixels": _count_decodes(DecodeOnce(), paths, y, groups),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--n-images", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    faces = load_facial_expressions(args.data)
+    paths, y, _ = _subset(faces, args.n_images)
+    X = ImageLoader(n_jobs=2).transform(paths)
+
+    ours, plain = fit_overhead(X, y, args.epochs)
+    per_second, latency = predict_speed(paths, y)
+    small_paths, small_y, small_groups = _subset(faces, 300, seed=1)
+    decodes = grid_search_decodes(small_paths, small_y, small_groups)
+
+    print(f"{len(paths)} real images, default network, {args.epochs} epochs")
+    print(f"{'measure':<38}{'value':>12}{'baseline':>12}{'ratio':>8}")
+    print(
+        f"{'fit seconds (ours vs keras.Model.fit)':<38}{ours:>12.1f}{plain:>12.1f}"
+        f"{ours / plain:>8.3f}"
+    )
+    print(f"{'predict from paths, images/s':<38}{per_second:>12.0f}{'':>12}{'':>8}")
+    print(f"{'one-image latency, ms':<38}{1000 * latency:>12.1f}{'':>12}{'':>8}")
+    base_count, base_s = decodes["paths, no cache (baseline)"]
+    for name, (count, seconds) in decodes.items():
+        print(
+            f"{'2x2x3 grid ' + name + ', decodes':<38}{count:>12d}{base_count:>12d}"
+            f"{count / base_count:>8.3f}"
+        )
+        print(
+            f"{'2x2x3 grid ' + name + ', s':<38}{seconds:>12.1f}{base_s:>12.1f}"
+            f"{seconds / base_s:>8.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
