@@ -196,3 +196,12 @@ def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match="'dropout' parameter"):
         _cnn(dropout=1.5).fit(X, y)
     assert clone(_cnn(filters=16)).get_params()["filters"] == 16
+
+
+def test_flip_test_time_averages_an_image_and_its_mirror():
+    X, y = _toy()
+    cnn = _cnn(random_state=0).fit(X, y)
+    mirrored = X.reshape(-1, 8, 8)[:, :, ::-1].reshape(len(X), -1)
+    expected = (cnn.predict_proba(X) + cnn.predict_proba(mirrored)) / 2
+    cnn.set_params(flip_test_time=True)
+    np.testing.assert_allclose(cnn.predict_proba(X), expected, rtol=1e-5)
