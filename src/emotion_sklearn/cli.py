@@ -59,17 +59,34 @@ def _add_training_options(parser):
         "--random-state", type=int, default=0, help="seed for the split and the network"
     )
     parser.add_argument(
-        "--n-jobs", type=int, default=2, help="threads that decode images"
+        "--n-jobs",
+        type=int,
+        default=2,
+        help="parallel jobs: image decoding threads, and for search the grid's fits",
     )
 
 
-def _commands_parser(commands):
+def _add_output_options(parser, what):
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="MODEL",
+        help=f"where to save the {what}, e.g. model.joblib",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace existing output files"
+    )
+
+
+def _add_info(commands):
     info = commands.add_parser(
         "info", help="summarise a dataset per emotion", formatter_class=_Formatter
     )
     _add_data_options(info)
     info.set_defaults(handler=_commands.info)
 
+
+def _add_train(commands):
     train = commands.add_parser(
         "train",
         formatter_class=_Formatter,
@@ -80,12 +97,7 @@ def _commands_parser(commands):
         f"beside it. {TRUST_WARNING}",
     )
     _add_data_options(train)
-    train.add_argument(
-        "--out",
-        required=True,
-        metavar="MODEL",
-        help="where to save the pipeline, e.g. model.joblib",
-    )
+    _add_output_options(train, "fitted pipeline")
     train.add_argument(
         "--validation",
         choices=["person", "none"],
@@ -94,12 +106,11 @@ def _commands_parser(commands):
         "reports on them; 'none' trains on everything (the report is then on "
         "training images and says so)",
     )
-    train.add_argument(
-        "--force", action="store_true", help="replace an existing model and report"
-    )
     _add_training_options(train)
     train.set_defaults(handler=_commands.train)
 
+
+def _add_evaluate(commands):
     evaluate = commands.add_parser(
         "evaluate",
         formatter_class=_Formatter,
@@ -116,6 +127,8 @@ def _commands_parser(commands):
     )
     evaluate.set_defaults(handler=_commands.evaluate)
 
+
+def _add_predict(commands):
     predict = commands.add_parser(
         "predict",
         formatter_class=_Formatter,
@@ -136,6 +149,8 @@ def _commands_parser(commands):
     output.add_argument("--csv", action="store_true", help="CSV with a header")
     predict.set_defaults(handler=_commands.predict)
 
+
+def _add_search(commands):
     search = commands.add_parser(
         "search",
         formatter_class=_Formatter,
@@ -157,12 +172,7 @@ def _commands_parser(commands):
     search.add_argument(
         "--scoring", default="balanced_accuracy", help="a scikit-learn scorer name"
     )
-    search.add_argument(
-        "--out", required=True, metavar="MODEL", help="where to save the best pipeline"
-    )
-    search.add_argument(
-        "--force", action="store_true", help="replace an existing model"
-    )
+    _add_output_options(search, "best pipeline")
     _add_training_options(search)
     search.set_defaults(handler=_commands.search)
 
@@ -176,7 +186,14 @@ def build_parser():
         formatter_class=_Formatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _commands_parser(commands)
+    for add_command in (
+        _add_info,
+        _add_train,
+        _add_evaluate,
+        _add_predict,
+        _add_search,
+    ):
+        add_command(commands)
     return parser
 
 
