@@ -274,6 +274,7 @@ def test_crop_fraction_keeps_the_centre(tmp_path):
     assert whole.mean() < 0.4 and centre.min() > 0.95
     array = np.asarray(image)[None]
     np.testing.assert_allclose(
-        ImageLoader(image_size=SIZE, crop_fraction=0.5).transform(array), centre,
+        ImageLoader(image_size=SIZE, crop_fraction=0.5).transform(array),
+        centre,
         atol=1e-6,
     )

@@ -63,7 +63,7 @@ def test_unknown_parameter_is_named():
 def test_pipeline_pickles_before_fit():
     # No lambdas or closures anywhere in it.
     clone = pickle.loads(pickle.dumps(make_emotion_pipeline(random_state=0)))
-    assert clone.get_params()["cnn__filters"] == 32
+    assert clone.get_params()["cnn__filters"] == 16
 
 
 # -- on real images --------------------------------------------------------------

@@ -70,13 +70,13 @@ class EmotionCNNClassifier(KerasClassifier):
         ``None`` takes square images.
     n_blocks : int, default=3
         Number of convolution blocks.
-    filters : int, default=32
+    filters : int, default=16
         Filters in the first block; each further block doubles them.
     kernel_size : int, default=3
         Side of the square convolution kernels.
     dropout : float, default=0.25
         Dropout rate after each block and after the dense layer.
-    dense_units : int, default=128
+    dense_units : int, default=64
         Units of the hidden dense layer; 0 leaves it out.
     batch_norm : bool, default=True
         Batch-normalise each convolution.
@@ -84,7 +84,7 @@ class EmotionCNNClassifier(KerasClassifier):
         Global average pooling after the blocks; False flattens instead.
     learning_rate : float, default=1e-3
         Adam's learning rate.
-    epochs : int, default=30
+    epochs : int, default=20
         Maximum passes over the training rows.
     batch_size : int, default=64
     class_weight : dict, "balanced" or None, default=None
@@ -97,7 +97,7 @@ class EmotionCNNClassifier(KerasClassifier):
         flips and 90-degree rotations) are dropped from training rather than
         leaking into it.
     validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int, default=6
     flip_test_time : bool, default=False
         Test-time augmentation: average the probabilities of each image and
         its mirror image (twice the prediction cost).
@@ -169,19 +169,19 @@ class EmotionCNNClassifier(KerasClassifier):
         *,
         image_shape=None,
         n_blocks=3,
-        filters=32,
+        filters=16,
         kernel_size=3,
         dropout=0.25,
-        dense_units=128,
+        dense_units=64,
         batch_norm=True,
         global_pooling=True,
         learning_rate=1e-3,
-        epochs=30,
+        epochs=20,
         batch_size=64,
         class_weight=None,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=5,
+        n_iter_no_change=6,
         flip_test_time=False,
         random_state=None,
         verbose=0,
