@@ -374,8 +374,8 @@ class EmotionCNNClassifier(KerasClassifier):
         except ValueError as exc:
             raise ValueError(
                 f"Cannot hold out validation_fraction={self.validation_fraction} of "
-                f"{len(first_rows)} distinct images for early stopping: {exc} "
-                "Use more images, a larger fraction or early_stopping=False."
+                f"{len(first_rows)} distinct images for early stopping ({exc}); "
+                "use more images, a larger fraction or early_stopping=False."
             ) from None
         train = np.flatnonzero(~np.isin(keys, keys[valid]))
         return train, np.sort(valid)

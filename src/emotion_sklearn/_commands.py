@@ -1,6 +1,7 @@
 """What each ``emotion-sklearn`` sub-command does; cli.py parses the arguments."""
 
 import ast
+import contextlib
 import csv
 import json
 import sys
@@ -255,16 +256,48 @@ def _print_predictions(rows, classes, args):
                 print(f"{row['path']}: {row['label']} ({shares})")
 
 
+def _search_backend(args):
+    """joblib's default backend, or the dask backend on the cluster asked for."""
+    stack = contextlib.ExitStack()
+    if args.scheduler or args.dask_local:
+        from .parallel import dask_client
+
+        stack.enter_context(
+            dask_client(
+                args.scheduler,
+                local_workers=args.dask_local,
+                tf_threads=args.tf_threads,
+            )
+        )
+        stack.enter_context(joblib.parallel_config(backend="dask"))
+    return stack
+
+
+def _fit_search(gs, X, y, groups):
+    try:
+        gs.fit(X, y, groups=groups)
+    except Exception as exc:
+        if type(exc).__name__ == "KilledWorker":  # distributed gave up retrying
+            raise UserError(
+                f"a Dask worker died running a fit and its retries ran out ({exc}); "
+                "no model was written"
+            ) from exc
+        raise
+
+
 def search(args):
     check_writable(args.out, args.force)
     grid = dict(parse_grid_values(text) for text in args.grid)
     pipeline = _pipeline_from(args)
     faces = _load_dataset(args)
-    decode_once = not any(name.startswith("load__") for name in grid)
+    on_dask = bool(args.scheduler or args.dask_local)
+    # Locally, decode each image once for the whole search; on a cluster only
+    # the paths travel and each worker decodes what it needs.
+    decode_once = not on_dask and not any(name.startswith("load__") for name in grid)
     if decode_once:
         X = decode_with_progress(pipeline[0], faces.data)
         searched = pipeline[1:]
-    else:  # the grid changes decoding: each fit decodes its own images
+    else:
         X, searched = faces.data, pipeline
     folds = StratifiedGroupKFold(args.cv, shuffle=True, random_state=args.random_state)
     gs = GridSearchCV(
@@ -272,10 +305,11 @@ def search(args):
         grid,
         cv=folds,
         scoring=args.scoring,
-        n_jobs=args.n_jobs,
+        n_jobs=-1 if on_dask else args.n_jobs,
         error_score="raise",
     )
-    gs.fit(X, faces.target, groups=faces.groups)
+    with _search_backend(args):
+        _fit_search(gs, X, faces.target, faces.groups)
     best = gs.best_estimator_
     if decode_once:
         best = pipeline.__class__([pipeline.steps[0], *best.steps])

@@ -174,6 +174,27 @@ def _add_search(commands):
     )
     _add_output_options(search, "best pipeline")
     _add_training_options(search)
+    cluster = search.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on a running Dask cluster, e.g. tcp://HOST:8786; only "
+        "image paths travel, so every worker must read the data at the same path "
+        "(needs pip install emotion-sklearn[dask])",
+    )
+    cluster.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="run the fits on a local Dask cluster of N worker processes",
+    )
+    search.add_argument(
+        "--tf-threads",
+        type=int,
+        default=1,
+        help="TensorFlow threads per fit on Dask workers; each Dask thread runs one "
+        "fit, so keep workers x threads x this <= cores",
+    )
     search.set_defaults(handler=_commands.search)
 
 

@@ -1,0 +1,113 @@
+"""Grid search on a local Dask cluster of 2 worker processes on 127.0.0.1."""
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import ImageLoadError, make_emotion_pipeline
+from emotion_sklearn.cli import main
+
+pytest.importorskip("distributed")
+from emotion_sklearn.parallel import dask_client
+
+pytestmark = pytest.mark.slow
+
+
+def _search():
+    pipeline = make_emotion_pipeline(
+        load__image_size=(24, 24), random_state=0, **tiny_cnn_params("cnn__")
+    )
+    return GridSearchCV(
+        pipeline,
+        {"cnn__filters": [2, 4]},
+        cv=StratifiedGroupKFold(2),
+        n_jobs=-1,
+        error_score="raise",
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with dask_client(local_workers=2) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def subset(small_faces):
+    X, y, groups = small_faces
+    return X[::3], y[::3], groups[::3]
+
+
+def test_same_scores_as_the_serial_search(cluster, subset):
+    X, y, groups = subset
+    serial = _search().fit(X, y, groups=groups)
+    with parallel_config(backend="dask"):
+        spread = _search().fit(X, y, groups=groups)
+    assert len(cluster.scheduler_info()["workers"]) == 2
+    for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
+        np.testing.assert_array_equal(spread.cv_results_[key], serial.cv_results_[key])
+
+
+def test_workers_tensorflow_threads_are_bounded(cluster):
+    def threads():
+        import os
+
+        import tensorflow as tf
+
+        return (
+            os.environ["TF_NUM_INTRAOP_THREADS"],
+            tf.config.threading.get_intra_op_parallelism_threads(),
+        )
+
+    assert set(cluster.run(threads).values()) == {("1", 1)}
+
+
+def test_an_unreadable_image_on_a_worker_is_named(cluster, subset, tmp_path):
+    X, y, groups = subset
+    bad = tmp_path / "unreadable.jpg"
+    bad.write_text("not an image")
+    X = X.copy()
+    X[5] = str(bad)
+    with (
+        parallel_config(backend="dask"),
+        pytest.raises(ImageLoadError, match=r"unreadable\.jpg"),
+    ):
+        _search().fit(X, y, groups=groups)
+
+
+def test_cli_search_on_a_local_cluster(real_faces, tmp_path, capsys):
+    out = tmp_path / "best.joblib"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "data").mkdir()
+    (data / "images").mkdir()
+    picked = real_faces.frame.groupby("emotion").sample(30, random_state=0)
+    picked[["image", "emotion"]].to_csv(data / "data" / "legend.csv", index=False)
+    for path, name in zip(picked["path"], picked["image"], strict=True):
+        (data / "images" / name).symlink_to(path)
+    status = main(
+        [
+            "search",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--cv",
+            "2",
+            "--param",
+            "cnn__filters=2,4",
+            "--dask-local",
+            "2",
+            "--set",
+            "cnn__n_blocks=1",
+            "--set",
+            "cnn__dense_units=8",
+            "--set",
+            "load__image_size=(24,24)",
+            "--epochs",
+            "1",
+        ]
+    )
+    assert status == 0 and out.is_file()
