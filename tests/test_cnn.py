@@ -105,7 +105,11 @@ def test_string_classes_and_probability_columns():
 def test_class_weight_and_sample_weight():
     X, y = _toy()
     _cnn(class_weight="balanced", random_state=0).fit(X, y)
-    _cnn(random_state=0).fit(X, y, sample_weight=np.linspace(0.5, 2, len(y)))
+    weights = np.linspace(0.5, 2, len(y))
+    _cnn(class_weight={"happiness": 3.0}, random_state=0).fit(
+        X, y, sample_weight=weights
+    )
+    np.testing.assert_array_equal(weights, np.linspace(0.5, 2, len(y)))  # untouched
 
 
 def test_architecture_parameters_shape_the_network():

@@ -233,6 +233,10 @@ class EmotionCNNClassifier(KerasClassifier):
                 f"{type(self).__name__} needs at least 2 classes in y, got 1 class: "
                 f"{classes.tolist()}."
             )
+        if sample_weight is not None:
+            # scikeras multiplies class weights into it in place: keep the
+            # caller's array as it was.
+            sample_weight = np.array(sample_weight, dtype=np.float64)
         with _restore_op_determinism():
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 

@@ -172,10 +172,6 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             ).ravel()
         return out
 
-    def fit_transform(self, X, y=None):
-        """Equivalent to ``fit(X).transform(X)``, decoding the files once."""
-        return self.fit(X, y).transform(X)
-
     def get_feature_names_out(self, input_features=None):
         """Pixel names ``pixel_<row>_<col>``, row-major like the output.
 
