@@ -111,3 +111,19 @@ def test_cli_search_on_a_local_cluster(real_faces, tmp_path, capsys):
         ]
     )
     assert status == 0 and out.is_file()
+
+
+def test_a_worker_dying_past_its_retries_is_one_clear_error():
+    from types import SimpleNamespace
+
+    from distributed import KilledWorker
+
+    from emotion_sklearn._commands import UserError, _fit_search
+
+    class DyingSearch:
+        def fit(self, X, y, groups=None):
+            worker = SimpleNamespace(address="tcp://127.0.0.1:1")
+            raise KilledWorker("fit-task", worker, 3)
+
+    with pytest.raises(UserError, match="no model was written"):
+        _fit_search(DyingSearch(), [], [], [])
