@@ -209,3 +209,41 @@ def test_flip_test_time_averages_an_image_and_its_mirror():
     expected = (cnn.predict_proba(X) + cnn.predict_proba(mirrored)) / 2
     cnn.set_params(flip_test_time=True)
     np.testing.assert_allclose(cnn.predict_proba(X), expected, rtol=1e-5)
+
+
+# -- training-time augmentation and learning-rate schedule -------------------------
+
+
+def test_random_augmentation_acts_in_training_only():
+    X, y = _toy()
+    params = dict(
+        random_flip=True, random_shift=0.1, random_rotation=10.0, random_zoom=0.1
+    )
+    cnn = _cnn(random_state=0, **params).fit(X, y)
+    names = [layer.__class__.__name__ for layer in cnn.model_.layers]
+    for layer in ("RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"):
+        assert layer in names
+    # At predict the random layers pass images through: repeated calls agree.
+    np.testing.assert_array_equal(cnn.predict_proba(X), cnn.predict_proba(X))
+    again = _cnn(random_state=0, **params).fit(X, y)
+    np.testing.assert_allclose(again.predict_proba(X), cnn.predict_proba(X), rtol=1e-5)
+    plain = _cnn(random_state=0).fit(X, y).model_
+    assert not any("Random" in layer.__class__.__name__ for layer in plain.layers)
+
+
+def test_cosine_schedule_lowers_the_learning_rate_each_epoch():
+    X, y = _toy()
+    cnn = _cnn(epochs=4, lr_schedule="cosine", learning_rate=0.01, random_state=0)
+    rates = cnn.fit(X, y).history_["learning_rate"]
+    assert rates[0] == pytest.approx(0.01)
+    assert all(later < earlier for earlier, later in zip(rates, rates[1:]))
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [("random_rotation", 200.0), ("random_shift", 1.5), ("lr_schedule", "step")],
+)
+def test_bad_augmentation_and_schedule_parameters_are_named(param, value):
+    X, y = _toy()
+    with pytest.raises(ValueError, match=f"'{param}' parameter"):
+        _cnn(**{param: value}).fit(X, y)

@@ -1,6 +1,8 @@
 """EmotionCNNClassifier: a Keras CNN that is a scikit-learn classifier."""
 
 import contextlib
+import functools
+import math
 from numbers import Integral, Real
 
 import keras
@@ -36,6 +38,10 @@ def _restore_op_determinism():
     finally:
         if _tf_config is not None and not was_enabled:
             _tf_config.disable_op_determinism()
+
+
+def _cosine_learning_rate(epoch, _current, *, start, epochs):
+    return start * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))
 
 
 def content_keys(X):
@@ -83,7 +89,20 @@ class EmotionCNNClassifier(KerasClassifier):
     global_pooling : bool, default=True
         Global average pooling after the blocks; False flattens instead.
     learning_rate : float, default=1e-3
-        Adam's learning rate.
+        Adam's (initial) learning rate.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        "cosine" lowers the learning rate each epoch along a half cosine,
+        from ``learning_rate`` at the first epoch towards 0 at ``epochs``.
+    random_flip : bool, default=False
+        Mirror each training image left-right with probability 1/2, afresh
+        every epoch (inside the network, at training time only).
+    random_shift : float, default=0.0
+        Shift training images by up to this fraction of their height and
+        width, afresh every epoch; 0 leaves them in place.
+    random_rotation : float, default=0.0
+        Rotate training images by up to this many degrees either way.
+    random_zoom : float, default=0.0
+        Zoom training images in or out by up to this fraction.
     epochs : int, default=20
         Maximum passes over the training rows.
     batch_size : int, default=64
@@ -153,6 +172,11 @@ class EmotionCNNClassifier(KerasClassifier):
         "batch_norm": ["boolean"],
         "global_pooling": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "random_flip": ["boolean"],
+        "random_shift": [Interval(Real, 0, 1, closed="left")],
+        "random_rotation": [Interval(Real, 0, 180, closed="both")],
+        "random_zoom": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -176,6 +200,11 @@ class EmotionCNNClassifier(KerasClassifier):
         batch_norm=True,
         global_pooling=True,
         learning_rate=1e-3,
+        lr_schedule="constant",
+        random_flip=False,
+        random_shift=0.0,
+        random_rotation=0.0,
+        random_zoom=0.0,
         epochs=20,
         batch_size=64,
         class_weight=None,
@@ -195,6 +224,11 @@ class EmotionCNNClassifier(KerasClassifier):
         self.batch_norm = batch_norm
         self.global_pooling = global_pooling
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.random_flip = random_flip
+        self.random_shift = random_shift
+        self.random_rotation = random_rotation
+        self.random_zoom = random_zoom
         self.epochs = epochs
         self.batch_size = batch_size
         self.class_weight = class_weight
@@ -297,6 +331,7 @@ class EmotionCNNClassifier(KerasClassifier):
         height, width = self.image_shape_
         inputs = keras.Input(shape=(height * width,), name="pixels")
         x = keras.layers.Reshape((height, width, 1))(inputs)
+        x = self._augmentation_layers(x)
         for block in range(self.n_blocks):
             x = self._conv_block(x, self.filters * 2**block)
         if self.global_pooling:
@@ -315,6 +350,23 @@ class EmotionCNNClassifier(KerasClassifier):
         )
         return model
 
+    def _augmentation_layers(self, x):
+        # Keras' random layers act when training and pass images through
+        # unchanged at predict, like the fit-time-only samplers.
+        if self.random_flip:
+            x = keras.layers.RandomFlip("horizontal")(x)
+        if self.random_rotation:
+            x = keras.layers.RandomRotation(
+                self.random_rotation / 360, fill_mode="nearest"
+            )(x)
+        if self.random_shift:
+            x = keras.layers.RandomTranslation(
+                self.random_shift, self.random_shift, fill_mode="nearest"
+            )(x)
+        if self.random_zoom:
+            x = keras.layers.RandomZoom(self.random_zoom, fill_mode="nearest")(x)
+        return x
+
     def _conv_block(self, x, filters):
         for _ in range(2):
             x = keras.layers.Conv2D(
@@ -332,30 +384,31 @@ class EmotionCNNClassifier(KerasClassifier):
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
-        if not self.early_stopping or "validation_data" in kwargs:
-            return super()._fit_keras_model(
-                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+        extra_callbacks = []
+        if self.lr_schedule == "cosine":
+            schedule = functools.partial(
+                _cosine_learning_rate, start=self.learning_rate, epochs=self.epochs
             )
-        train, valid = self._validation_split(X, y)
-        kwargs["validation_data"] = (
-            (X[valid], y[valid])
-            if sample_weight is None
-            else (X[valid], y[valid], sample_weight[valid])
-        )
-        stopper = keras.callbacks.EarlyStopping(
-            patience=self.n_iter_no_change, restore_best_weights=True
-        )
+            extra_callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
+        if self.early_stopping and "validation_data" not in kwargs:
+            train, valid = self._validation_split(X, y)
+            kwargs["validation_data"] = (
+                (X[valid], y[valid])
+                if sample_weight is None
+                else (X[valid], y[valid], sample_weight[valid])
+            )
+            X, y = X[train], y[train]
+            sample_weight = None if sample_weight is None else sample_weight[train]
+            extra_callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    patience=self.n_iter_no_change, restore_best_weights=True
+                )
+            )
         given_callbacks = self._fit_callbacks
-        self._fit_callbacks = [*given_callbacks, stopper]
+        self._fit_callbacks = [*given_callbacks, *extra_callbacks]
         try:
             return super()._fit_keras_model(
-                X[train],
-                y[train],
-                None if sample_weight is None else sample_weight[train],
-                warm_start,
-                epochs,
-                initial_epoch,
-                **kwargs,
+                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
             )
         finally:
             # A fitted callback holds the model; it must not be pickled with us.
