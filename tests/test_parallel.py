@@ -1,5 +1,10 @@
 """Grid search on a local Dask cluster of 2 worker processes on 127.0.0.1."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from joblib import parallel_config
@@ -40,14 +45,54 @@ def subset(small_faces):
     return X[::3], y[::3], groups[::3]
 
 
-def test_same_scores_as_the_serial_search(cluster, subset):
+_SERIAL_SEARCH = """
+import json, sys
+import numpy as np
+from emotion_sklearn.parallel import limit_tensorflow_threads
+limit_tensorflow_threads(1)
+sys.path.insert(0, sys.argv[2])
+from test_parallel import _search
+data = np.load(sys.argv[1], allow_pickle=True)
+search = _search().set_params(n_jobs=None)
+search.fit(data["X"], data["y"], groups=data["groups"])
+print(json.dumps({k: search.cv_results_[k].tolist() for k in sys.argv[3:]}))
+"""
+
+
+def _serial_scores(X, y, groups, keys, tmp_path):
+    """The serial search in a fresh process, with the workers' one TF thread.
+
+    Summation order inside TensorFlow's kernels depends on the thread count, so
+    a fit with 2 threads and one with 1 can differ in the last bits and, on a
+    tiny test network, flip a prediction. Equal settings give equal scores.
+    """
+    data = tmp_path / "subset.npz"
+    np.savez(data, X=X, y=y, groups=groups)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _SERIAL_SEARCH,
+            str(data),
+            str(Path(__file__).parent),
+            *keys,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_same_scores_as_the_serial_search(cluster, subset, tmp_path):
     X, y, groups = subset
-    serial = _search().fit(X, y, groups=groups)
+    keys = ("split0_test_score", "split1_test_score", "mean_test_score")
+    serial = _serial_scores(X, y, groups, keys, tmp_path)
     with parallel_config(backend="dask"):
         spread = _search().fit(X, y, groups=groups)
     assert len(cluster.scheduler_info()["workers"]) == 2
-    for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
-        np.testing.assert_array_equal(spread.cv_results_[key], serial.cv_results_[key])
+    for key in keys:
+        np.testing.assert_array_equal(spread.cv_results_[key], serial[key])
 
 
 def test_workers_tensorflow_threads_are_bounded(cluster):

@@ -328,6 +328,7 @@ class EmotionCNNClassifier(KerasClassifier):
         return proba
 
     def _keras_build_fn(self):
+        self._layer_seeds = self._make_layer_seeds()
         height, width = self.image_shape_
         inputs = keras.Input(shape=(height * width,), name="pixels")
         x = keras.layers.Reshape((height, width, 1))(inputs)
@@ -339,10 +340,15 @@ class EmotionCNNClassifier(KerasClassifier):
         else:
             x = keras.layers.Flatten()(x)
         if self.dense_units:
-            x = keras.layers.Dense(self.dense_units, activation="relu")(x)
-            x = keras.layers.Dropout(self.dropout)(x)
-        outputs = keras.layers.Dense(self.n_classes_, activation="softmax")(x)
+            x = keras.layers.Dense(
+                self.dense_units, activation="relu", kernel_initializer=self._init()
+            )(x)
+            x = keras.layers.Dropout(self.dropout, seed=self._seed())(x)
+        outputs = keras.layers.Dense(
+            self.n_classes_, activation="softmax", kernel_initializer=self._init()
+        )(x)
         model = keras.Model(inputs, outputs, name="emotion_cnn")
+        del self._layer_seeds
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
             loss=self.loss,
@@ -354,23 +360,32 @@ class EmotionCNNClassifier(KerasClassifier):
         # Keras' random layers act when training and pass images through
         # unchanged at predict, like the fit-time-only samplers.
         if self.random_flip:
-            x = keras.layers.RandomFlip("horizontal")(x)
+            x = keras.layers.RandomFlip("horizontal", seed=self._seed())(x)
         if self.random_rotation:
             x = keras.layers.RandomRotation(
-                self.random_rotation / 360, fill_mode="nearest"
+                self.random_rotation / 360, fill_mode="nearest", seed=self._seed()
             )(x)
         if self.random_shift:
             x = keras.layers.RandomTranslation(
-                self.random_shift, self.random_shift, fill_mode="nearest"
+                self.random_shift,
+                self.random_shift,
+                fill_mode="nearest",
+                seed=self._seed(),
             )(x)
         if self.random_zoom:
-            x = keras.layers.RandomZoom(self.random_zoom, fill_mode="nearest")(x)
+            x = keras.layers.RandomZoom(
+                self.random_zoom, fill_mode="nearest", seed=self._seed()
+            )(x)
         return x
 
     def _conv_block(self, x, filters):
         for _ in range(2):
             x = keras.layers.Conv2D(
-                filters, self.kernel_size, padding="same", use_bias=not self.batch_norm
+                filters,
+                self.kernel_size,
+                padding="same",
+                use_bias=not self.batch_norm,
+                kernel_initializer=self._init(),
             )(x)
             if self.batch_norm:
                 # Faster-moving statistics than Keras' 0.99: with a few hundred
@@ -379,7 +394,27 @@ class EmotionCNNClassifier(KerasClassifier):
                 x = keras.layers.BatchNormalization(momentum=0.9)(x)
             x = keras.layers.Activation("relu")(x)
         x = keras.layers.MaxPooling2D(2, padding="same")(x)
-        return keras.layers.Dropout(self.dropout)(x)
+        return keras.layers.Dropout(self.dropout, seed=self._seed())(x)
+
+    def _make_layer_seeds(self):
+        """Seeds for each random layer, drawn from ``random_state``.
+
+        Keras would otherwise draw them from Python's global ``random``, which
+        scikeras seeds but which other threads share: on a Dask worker its
+        event loop draws from it too, and the same ``random_state`` gave
+        different weights from one run to the next.
+        """
+        if self._random_state is None:
+            return None
+        return np.random.default_rng(self._random_state)
+
+    def _seed(self):
+        if self._layer_seeds is None:
+            return None
+        return int(self._layer_seeds.integers(2**31 - 1))
+
+    def _init(self):
+        return keras.initializers.GlorotUniform(seed=self._seed())
 
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
