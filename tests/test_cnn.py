@@ -1,3 +1,4 @@
+import itertools
 import subprocess
 import sys
 
@@ -236,7 +237,7 @@ def test_cosine_schedule_lowers_the_learning_rate_each_epoch():
     cnn = _cnn(epochs=4, lr_schedule="cosine", learning_rate=0.01, random_state=0)
     rates = cnn.fit(X, y).history_["learning_rate"]
     assert rates[0] == pytest.approx(0.01)
-    assert all(later < earlier for earlier, later in zip(rates, rates[1:]))
+    assert all(later < earlier for earlier, later in itertools.pairwise(rates))
 
 
 @pytest.mark.parametrize(
