@@ -248,3 +248,12 @@ def test_bad_augmentation_and_schedule_parameters_are_named(param, value):
     X, y = _toy()
     with pytest.raises(ValueError, match=f"'{param}' parameter"):
         _cnn(**{param: value}).fit(X, y)
+
+
+def test_one_image_gets_one_row_of_probabilities():
+    X, y = _toy()
+    cnn = _cnn(random_state=0, flip_test_time=True).fit(X, y)
+    assert cnn.predict_proba(X[:1]).shape == (1, 3)
+    assert cnn.predict(X[:1]).shape == (1,)
+    one_by_one = np.concatenate([cnn.predict_proba(X[i : i + 1]) for i in range(5)])
+    np.testing.assert_allclose(one_by_one, cnn.predict_proba(X[:5]), rtol=1e-5)

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._shapes import resolve_image_shape
 
@@ -274,6 +274,22 @@ class EmotionCNNClassifier(KerasClassifier):
         with _restore_op_determinism():
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities, one row per image, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height * width)
+        **kwargs : dict
+            Ignored; kept for scikeras' signature.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        # scikeras' target encoder squeezes a single row to shape (n_classes,).
+        return np.atleast_2d(super().predict_proba(X, **kwargs))
+
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train for one more epoch, keeping the network; see scikeras."""
         self._validate_params()
@@ -318,14 +334,23 @@ class EmotionCNNClassifier(KerasClassifier):
         return super()._validate_data(X=X, y=y, reset=reset, y_numeric=y_numeric)
 
     def _predict_raw(self, X, **kwargs):
-        # verbose is for training progress; a progress bar per predict is noise.
-        kwargs.setdefault("verbose", 0)
-        proba = super()._predict_raw(X, **kwargs)
+        # Replaces scikeras' version, which always goes through Model.predict:
+        # that builds a tf.data pipeline per call (tens of ms), which dominates
+        # predicting one or a few images.
+        check_is_fitted(self)
+        X, _ = self._validate_data(X=X, y=None)
+        X = self.feature_encoder_.transform(X)
+        proba = self._run_network(X)
         if self.flip_test_time:
             mirrored = np.asarray(X, dtype=np.float32).reshape(-1, *self.image_shape_)
             mirrored = mirrored[:, :, ::-1].reshape(len(mirrored), -1)
-            proba = (proba + super()._predict_raw(mirrored, **kwargs)) / 2
+            proba = (proba + self._run_network(mirrored)) / 2
         return proba
+
+    def _run_network(self, X):
+        if len(X) <= self.batch_size:
+            return np.asarray(self.model_.predict_on_batch(X))
+        return self.model_.predict(X, batch_size=self.batch_size, verbose=0)
 
     def _keras_build_fn(self):
         self._layer_seeds = self._make_layer_seeds()
