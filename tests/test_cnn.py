@@ -240,9 +240,39 @@ def test_cosine_schedule_lowers_the_learning_rate_each_epoch():
     assert all(later < earlier for earlier, later in itertools.pairwise(rates))
 
 
+def _trainable(cnn):
+    return cnn.model_.trainable_weights
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
+    X, y = _toy()
+    params = dict(random_state=0, early_stopping=early_stopping, epochs=3)
+    # Trainable weights only: batch norm's statistics are not averaged.
+    initial = [w.numpy() for w in _trainable(_cnn(**params).initialize(X, y))]
+
+    def moved(cnn):
+        trained = [w.numpy() for w in _trainable(cnn.fit(X, y))]
+        return max(np.abs(a - b).max() for a, b in zip(initial, trained, strict=True))
+
+    raw = _cnn(**params)
+    # Momentum near 1: the average barely leaves the initial weights, and
+    # early stopping must keep that average, not the raw weights.
+    slow = _cnn(ema_momentum=1 - 1e-7, **params)
+    assert moved(slow) < moved(raw) / 3
+    # Momentum near 0: the average is the last weights.
+    fast = _cnn(ema_momentum=1e-7, **params).fit(X, y)
+    np.testing.assert_allclose(fast.predict_proba(X), raw.predict_proba(X), atol=1e-5)
+
+
 @pytest.mark.parametrize(
     "param, value",
-    [("random_rotation", 200.0), ("random_shift", 1.5), ("lr_schedule", "step")],
+    [
+        ("random_rotation", 200.0),
+        ("random_shift", 1.5),
+        ("lr_schedule", "step"),
+        ("ema_momentum", 1.0),
+    ],
 )
 def test_bad_augmentation_and_schedule_parameters_are_named(param, value):
     X, y = _toy()

@@ -93,6 +93,11 @@ class EmotionCNNClassifier(KerasClassifier):
     lr_schedule : {"constant", "cosine"}, default="constant"
         "cosine" lowers the learning rate each epoch along a half cosine,
         from ``learning_rate`` at the first epoch towards 0 at ``epochs``.
+    ema_momentum : float or None, default=None
+        Keep an exponential moving average of the weights (Polyak averaging,
+        Keras' ``use_ema``) with this momentum per training step, and
+        validate, early-stop and predict with the averaged weights; ``None``
+        uses the raw weights.
     random_flip : bool, default=False
         Mirror each training image left-right with probability 1/2, afresh
         every epoch (inside the network, at training time only).
@@ -173,6 +178,7 @@ class EmotionCNNClassifier(KerasClassifier):
         "global_pooling": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "random_flip": ["boolean"],
         "random_shift": [Interval(Real, 0, 1, closed="left")],
         "random_rotation": [Interval(Real, 0, 180, closed="both")],
@@ -201,6 +207,7 @@ class EmotionCNNClassifier(KerasClassifier):
         global_pooling=True,
         learning_rate=1e-3,
         lr_schedule="constant",
+        ema_momentum=None,
         random_flip=False,
         random_shift=0.0,
         random_rotation=0.0,
@@ -225,6 +232,7 @@ class EmotionCNNClassifier(KerasClassifier):
         self.global_pooling = global_pooling
         self.learning_rate = learning_rate
         self.lr_schedule = lr_schedule
+        self.ema_momentum = ema_momentum
         self.random_flip = random_flip
         self.random_shift = random_shift
         self.random_rotation = random_rotation
@@ -375,7 +383,11 @@ class EmotionCNNClassifier(KerasClassifier):
         model = keras.Model(inputs, outputs, name="emotion_cnn")
         del self._layer_seeds
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            optimizer=keras.optimizers.Adam(
+                learning_rate=self.learning_rate,
+                use_ema=self.ema_momentum is not None,
+                ema_momentum=self.ema_momentum or 0.99,
+            ),
             loss=self.loss,
             metrics=["accuracy"],
         )
@@ -450,6 +462,11 @@ class EmotionCNNClassifier(KerasClassifier):
                 _cosine_learning_rate, start=self.learning_rate, epochs=self.epochs
             )
             extra_callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
+        if self.ema_momentum is not None:
+            # Before EarlyStopping: the averaged weights are in the model when
+            # it scores and keeps the best epoch. Without early stopping Keras
+            # writes the averages into the model when fit ends.
+            extra_callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
         if self.early_stopping and "validation_data" not in kwargs:
             train, valid = self._validation_split(X, y)
             kwargs["validation_data"] = (
