@@ -14,6 +14,9 @@ resampling happen inside each fit.
 Methods:
 
 - ``default``: ``make_emotion_pipeline()``, what ``emotion-sklearn train`` uses;
+- ``mirror_sampler``: the first default: a :class:`RotationAugmenter` adding each
+  training image's mirror image (twice the rows an epoch), 20 epochs, no in-network
+  flip;
 - ``hog_logreg``: HOG features (scikit-image) and
   ``LogisticRegression(class_weight="balanced")``;
 - ``original``: the original work's network (six conv pairs of 2 to 64
@@ -80,6 +83,14 @@ def make_methods(epochs=None):
     return {
         "default": make_emotion_pipeline(
             load="passthrough", random_state=0, **cnn_epochs
+        ),
+        "mirror_sampler": make_emotion_pipeline(
+            load="passthrough",
+            augment=RotationAugmenter(orientations=("flip_horizontal",)),
+            cnn__random_flip=False,
+            cnn__ema_momentum=None,
+            random_state=0,
+            **{"cnn__epochs": 20, **cnn_epochs},
         ),
         "hog_logreg": make_pipeline(
             FunctionTransformer(hog_features),

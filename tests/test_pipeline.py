@@ -33,21 +33,26 @@ def test_steps_and_defaults():
     pipe = make_emotion_pipeline()
     assert [name for name, _ in pipe.steps] == ["load", "augment", "resample", "cnn"]
     assert isinstance(pipe.named_steps["load"], ImageLoader)
-    assert isinstance(pipe.named_steps["augment"], RotationAugmenter)
+    assert pipe.named_steps["augment"] == "passthrough"
     assert pipe.named_steps["resample"] == "passthrough"
-    assert isinstance(pipe.named_steps["cnn"], EmotionCNNClassifier)
+    cnn = pipe.named_steps["cnn"]
+    assert isinstance(cnn, EmotionCNNClassifier)
+    assert cnn.random_flip and cnn.flip_test_time
+    assert cnn.class_weight == "balanced"
 
 
 def test_keywords_set_steps_and_parameters():
     pipe = make_emotion_pipeline(
         cnn__epochs=1,
         resample=RandomOverSampler(),
-        augment="passthrough",
+        augment=RotationAugmenter(),
+        augment__max_angle=5.0,
         resample__shrinkage=0.1,
         random_state=7,
     )
     assert pipe.named_steps["cnn"].epochs == 1
-    assert pipe.named_steps["augment"] == "passthrough"
+    assert pipe.named_steps["augment"].max_angle == 5.0
+    assert pipe.named_steps["augment"].random_state == 7
     assert pipe.named_steps["resample"].shrinkage == 0.1
     assert pipe.named_steps["resample"].random_state == 7
     assert pipe.named_steps["cnn"].random_state == 7
@@ -82,7 +87,7 @@ def test_samplers_act_at_fit_time_only(small_faces, resample):
     X, y, _ = small_faces
     pipe = _fast_pipeline(
         resample=resample,
-        augment__orientations=("flip_horizontal", "rotate_180"),
+        augment=RotationAugmenter(orientations=("flip_horizontal", "rotate_180")),
         random_state=0,
     ).fit(X, y)
     assert pipe.predict(X[:37]).shape == (37,)
