@@ -53,7 +53,14 @@ def fit_overhead(X, y, epochs, repeats=2):
     for a ``random_state``), and alternate, so that neither side gets a
     quieter machine or faster non-deterministic kernels.
     """
-    params = dict(epochs=epochs, early_stopping=False, random_state=0, batch_size=64)
+    # The default pipeline's network, random flip layer included.
+    params = dict(
+        epochs=epochs,
+        early_stopping=False,
+        random_state=0,
+        batch_size=64,
+        random_flip=True,
+    )
     cnn = EmotionCNNClassifier(**{**params, "epochs": 1}).fit(X, y)  # warm-up
     codes = np.searchsorted(cnn.classes_, y)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.under_sampling import RandomUnderSampler
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, cross_val_score
 
 from _helpers import tiny_cnn_params
@@ -106,6 +107,31 @@ def test_cross_validation_by_person(small_faces):
         scoring="balanced_accuracy",
     )
     assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
+def test_seed_ensemble_with_voting_classifier(small_faces, tmp_path):
+    # The user guide's ensemble recipe: scikit-learn's soft vote over CNNs
+    # that differ only in their seed, in place of the cnn step.
+    X, y, _ = small_faces
+    members = [
+        (f"seed{seed}", EmotionCNNClassifier(random_state=seed, **tiny_cnn_params()))
+        for seed in range(2)
+    ]
+    pipe = make_emotion_pipeline(
+        load__image_size=(24, 24), cnn=VotingClassifier(members, voting="soft")
+    )
+    pipe.fit(X[::2], y[::2])
+    fitted = pipe.named_steps["cnn"].estimators_
+    expected = np.mean(
+        [m.predict_proba(pipe[:-1].transform(X[1::2])) for m in fitted], 0
+    )
+    np.testing.assert_allclose(pipe.predict_proba(X[1::2]), expected, rtol=1e-5)
+    assert set(pipe.predict(X[1::2])) <= set(y)
+    joblib.dump(pipe, tmp_path / "ensemble.joblib")
+    loaded = joblib.load(tmp_path / "ensemble.joblib")
+    np.testing.assert_allclose(
+        loaded.predict_proba(X[1::2]), pipe.predict_proba(X[1::2]), rtol=1e-5
+    )
 
 
 @pytest.mark.slow
