@@ -17,6 +17,8 @@ Methods:
 - ``mirror_sampler``: the first default: a :class:`RotationAugmenter` adding each
   training image's mirror image (twice the rows an epoch), 20 epochs, no in-network
   flip;
+- ``ensemble2``: the default pipeline with a soft vote of two default networks
+  that differ only in their seed (``VotingClassifier``) as its ``cnn`` step;
 - ``hog_logreg``: HOG features (scikit-image) and
   ``LogisticRegression(class_weight="balanced")``;
 - ``original``: the original work's network (six conv pairs of 2 to 64
@@ -34,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 from skimage.feature import hog
+from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -92,6 +96,9 @@ def make_methods(epochs=None):
             random_state=0,
             **{"cnn__epochs": 20, **cnn_epochs},
         ),
+        "ensemble2": make_emotion_pipeline(
+            load="passthrough", cnn=_seed_ensemble(2, cnn_epochs)
+        ),
         "hog_logreg": make_pipeline(
             FunctionTransformer(hog_features),
             StandardScaler(),
@@ -105,6 +112,16 @@ def make_methods(epochs=None):
             **cnn_epochs,
         ),
     }
+
+
+def _seed_ensemble(n_networks, cnn_epochs):
+    default_cnn = make_emotion_pipeline().named_steps["cnn"]
+    epochs = {"epochs": cnn_epochs["cnn__epochs"]} if cnn_epochs else {}
+    members = [
+        (f"seed{seed}", clone(default_cnn).set_params(random_state=seed, **epochs))
+        for seed in range(n_networks)
+    ]
+    return VotingClassifier(members, voting="soft")
 
 
 def _subsample(faces, n_images, seed=0):
@@ -131,7 +148,7 @@ def evaluate_fold(estimator, X, y, train, test):
 
 def summarise(results):
     print(
-        f"\n{'method':<12}{'bal. acc.':>16}"
+        f"\n{'method':<16}{'bal. acc.':>16}"
         + "".join(f"{c:>16}" for c in CLASSES)
         + f"{'fit s':>8}{'vs HOG':>8}"
     )
@@ -147,7 +164,7 @@ def summarise(results):
         ratio = f"{np.mean(bacc) / hog_mean:.2f}" if hog_mean else "-"
         fit = np.mean([f["fit_seconds"] for f in folds])
         print(
-            f"{name:<12}"
+            f"{name:<16}"
             + "".join(f"{c:>16}" for c in cells)
             + f"{fit:>8.0f}{ratio:>8}"
         )
@@ -190,7 +207,7 @@ def main(argv=None):
             results[name].append(outcome)
             recall = " ".join(f"{c} {r:.2f}" for c, r in outcome["recall"].items())
             print(
-                f"fold {index} {name:<12} bal. acc. {outcome['balanced_accuracy']:.3f}"
+                f"fold {index} {name:<16} bal. acc. {outcome['balanced_accuracy']:.3f}"
                 f"  recall {recall}  ({outcome['fit_seconds']:.0f} s)",
                 flush=True,
             )
