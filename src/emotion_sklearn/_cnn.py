@@ -59,6 +59,30 @@ def content_keys(X):
     return np.unique(keys.ravel(), return_inverse=True)[1]
 
 
+class _LayerSeeds:
+    """Seeds for each random layer and initializer, drawn from ``random_state``.
+
+    Keras would otherwise draw them from Python's global ``random``, which
+    scikeras seeds but which other threads share: on a Dask worker its event
+    loop draws from it too, and the same ``random_state`` gave different
+    weights from one run to the next. ``random_state=None`` leaves Keras to
+    draw them.
+    """
+
+    def __init__(self, random_state):
+        self._rng = (
+            None if random_state is None else np.random.default_rng(random_state)
+        )
+
+    def draw(self):
+        if self._rng is None:
+            return None
+        return int(self._rng.integers(2**31 - 1))
+
+    def glorot(self):
+        return keras.initializers.GlorotUniform(seed=self.draw())
+
+
 class EmotionCNNClassifier(KerasClassifier):
     """A convolutional network for face images, as a scikit-learn classifier.
 
@@ -361,27 +385,26 @@ class EmotionCNNClassifier(KerasClassifier):
         return self.model_.predict(X, batch_size=self.batch_size, verbose=0)
 
     def _keras_build_fn(self):
-        self._layer_seeds = self._make_layer_seeds()
+        seeds = _LayerSeeds(self._random_state)
         height, width = self.image_shape_
         inputs = keras.Input(shape=(height * width,), name="pixels")
         x = keras.layers.Reshape((height, width, 1))(inputs)
-        x = self._augmentation_layers(x)
+        x = self._augmentation_layers(x, seeds)
         for block in range(self.n_blocks):
-            x = self._conv_block(x, self.filters * 2**block)
+            x = self._conv_block(x, self.filters * 2**block, seeds)
         if self.global_pooling:
             x = keras.layers.GlobalAveragePooling2D()(x)
         else:
             x = keras.layers.Flatten()(x)
         if self.dense_units:
             x = keras.layers.Dense(
-                self.dense_units, activation="relu", kernel_initializer=self._init()
+                self.dense_units, activation="relu", kernel_initializer=seeds.glorot()
             )(x)
-            x = keras.layers.Dropout(self.dropout, seed=self._seed())(x)
+            x = keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)
         outputs = keras.layers.Dense(
-            self.n_classes_, activation="softmax", kernel_initializer=self._init()
+            self.n_classes_, activation="softmax", kernel_initializer=seeds.glorot()
         )(x)
         model = keras.Model(inputs, outputs, name="emotion_cnn")
-        del self._layer_seeds
         model.compile(
             optimizer=keras.optimizers.Adam(
                 learning_rate=self.learning_rate,
@@ -393,36 +416,36 @@ class EmotionCNNClassifier(KerasClassifier):
         )
         return model
 
-    def _augmentation_layers(self, x):
+    def _augmentation_layers(self, x, seeds):
         # Keras' random layers act when training and pass images through
         # unchanged at predict, like the fit-time-only samplers.
         if self.random_flip:
-            x = keras.layers.RandomFlip("horizontal", seed=self._seed())(x)
+            x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
         if self.random_rotation:
             x = keras.layers.RandomRotation(
-                self.random_rotation / 360, fill_mode="nearest", seed=self._seed()
+                self.random_rotation / 360, fill_mode="nearest", seed=seeds.draw()
             )(x)
         if self.random_shift:
             x = keras.layers.RandomTranslation(
                 self.random_shift,
                 self.random_shift,
                 fill_mode="nearest",
-                seed=self._seed(),
+                seed=seeds.draw(),
             )(x)
         if self.random_zoom:
             x = keras.layers.RandomZoom(
-                self.random_zoom, fill_mode="nearest", seed=self._seed()
+                self.random_zoom, fill_mode="nearest", seed=seeds.draw()
             )(x)
         return x
 
-    def _conv_block(self, x, filters):
+    def _conv_block(self, x, filters, seeds):
         for _ in range(2):
             x = keras.layers.Conv2D(
                 filters,
                 self.kernel_size,
                 padding="same",
                 use_bias=not self.batch_norm,
-                kernel_initializer=self._init(),
+                kernel_initializer=seeds.glorot(),
             )(x)
             if self.batch_norm:
                 # Faster-moving statistics than Keras' 0.99: with a few hundred
@@ -431,27 +454,7 @@ class EmotionCNNClassifier(KerasClassifier):
                 x = keras.layers.BatchNormalization(momentum=0.9)(x)
             x = keras.layers.Activation("relu")(x)
         x = keras.layers.MaxPooling2D(2, padding="same")(x)
-        return keras.layers.Dropout(self.dropout, seed=self._seed())(x)
-
-    def _make_layer_seeds(self):
-        """Seeds for each random layer, drawn from ``random_state``.
-
-        Keras would otherwise draw them from Python's global ``random``, which
-        scikeras seeds but which other threads share: on a Dask worker its
-        event loop draws from it too, and the same ``random_state`` gave
-        different weights from one run to the next.
-        """
-        if self._random_state is None:
-            return None
-        return np.random.default_rng(self._random_state)
-
-    def _seed(self):
-        if self._layer_seeds is None:
-            return None
-        return int(self._layer_seeds.integers(2**31 - 1))
-
-    def _init(self):
-        return keras.initializers.GlorotUniform(seed=self._seed())
+        return keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)
 
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
