@@ -66,6 +66,12 @@ def test_unknown_parameter_is_named():
         make_emotion_pipeline(cnn__n_layers=3)
 
 
+@pytest.mark.parametrize("key", ["augment__max_angle", "resample__shrinkage"])
+def test_parameter_of_a_passthrough_step_is_named(key):
+    with pytest.raises(ValueError, match=f"'{key}'.*'passthrough'"):
+        make_emotion_pipeline(**{key: 0.1})
+
+
 def test_pipeline_pickles_before_fit():
     # No lambdas or closures anywhere in it.
     clone = pickle.loads(pickle.dumps(make_emotion_pipeline(random_state=0)))

@@ -6,6 +6,7 @@ from ._cnn import EmotionCNNClassifier
 from ._loader import ImageLoader
 
 STEP_NAMES = ("load", "augment", "resample", "cnn")
+_EXAMPLE_STEPS = {"augment": "RotationAugmenter()", "resample": "RandomOverSampler()"}
 
 
 def make_emotion_pipeline(*, random_state=None, memory=None, **params):
@@ -62,10 +63,25 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     # Steps first, so that step parameters apply to the replaced steps.
     steps = {name: value for name, value in params.items() if "__" not in name}
     pipeline.set_params(**steps)
-    pipeline.set_params(**{k: v for k, v in params.items() if k not in steps})
+    step_params = {k: v for k, v in params.items() if k not in steps}
+    _check_steps_take_parameters(pipeline, step_params)
+    pipeline.set_params(**step_params)
     if random_state is not None:
         _seed_steps(pipeline, random_state, params)
     return pipeline
+
+
+def _check_steps_take_parameters(pipeline, step_params):
+    # Pipeline.set_params would fail on a "passthrough" step with an
+    # AttributeError about 'str' that names neither the step nor the parameter.
+    for key in step_params:
+        name = key.split("__", 1)[0]
+        if pipeline.named_steps.get(name) in ("passthrough", None):
+            raise ValueError(
+                f"{key!r} sets a parameter of the {name!r} step, which is "
+                f"{pipeline.named_steps.get(name)!r} in this pipeline; give the step "
+                f"itself too, e.g. {name}={_EXAMPLE_STEPS.get(name, 'an estimator')}."
+            )
 
 
 def _default_cnn():
