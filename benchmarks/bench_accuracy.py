@@ -92,7 +92,6 @@ def make_methods(epochs=None):
             load="passthrough",
             augment=RotationAugmenter(orientations=("flip_horizontal",)),
             cnn__random_flip=False,
-            cnn__ema_momentum=None,
             random_state=0,
             **{"cnn__epochs": 20, **cnn_epochs},
         ),

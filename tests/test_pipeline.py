@@ -64,6 +64,8 @@ def test_keywords_set_steps_and_parameters():
 def test_unknown_parameter_is_named():
     with pytest.raises(ValueError, match="n_layers"):
         make_emotion_pipeline(cnn__n_layers=3)
+    with pytest.raises(ValueError, match="Invalid parameter 'model'"):
+        make_emotion_pipeline(model__epochs=3)
 
 
 @pytest.mark.parametrize("key", ["augment__max_angle", "resample__shrinkage"])

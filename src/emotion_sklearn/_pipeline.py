@@ -76,11 +76,14 @@ def _check_steps_take_parameters(pipeline, step_params):
     # AttributeError about 'str' that names neither the step nor the parameter.
     for key in step_params:
         name = key.split("__", 1)[0]
-        if pipeline.named_steps.get(name) in ("passthrough", None):
+        if name not in pipeline.named_steps:
+            continue  # set_params's own error lists the valid names
+        step = pipeline.named_steps[name]
+        if step is None or step == "passthrough":
             raise ValueError(
                 f"{key!r} sets a parameter of the {name!r} step, which is "
-                f"{pipeline.named_steps.get(name)!r} in this pipeline; give the step "
-                f"itself too, e.g. {name}={_EXAMPLE_STEPS.get(name, 'an estimator')}."
+                f"{step!r} in this pipeline; give the step itself too, e.g. "
+                f"{name}={_EXAMPLE_STEPS.get(name, 'an estimator')}."
             )
 
 
