@@ -240,6 +240,31 @@ def test_cosine_schedule_lowers_the_learning_rate_each_epoch():
     assert all(later < earlier for earlier, later in itertools.pairwise(rates))
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_plateau_schedule_cuts_the_rate_after_an_epoch_without_progress(
+    early_stopping,
+):
+    X, y = _toy()
+    # A large rate makes the loss bounce; n_iter_no_change=3 gives patience 1.
+    cnn = _cnn(
+        epochs=8,
+        lr_schedule="plateau",
+        learning_rate=0.3,
+        n_iter_no_change=3,
+        early_stopping=early_stopping,
+        random_state=0,
+    ).fit(X, y)
+    rates = cnn.history_["learning_rate"]
+    losses = cnn.history_["val_loss" if early_stopping else "loss"]
+    assert rates[0] == pytest.approx(0.3)
+    assert min(rates) >= 0.3 / 100 * (1 - 1e-6)
+    for epoch in range(1, len(rates)):
+        stalled = losses[epoch - 1] >= min(losses[: epoch - 1], default=np.inf)
+        expected = max(rates[epoch - 1] * 0.3, 0.003) if stalled else rates[epoch - 1]
+        assert rates[epoch] == pytest.approx(expected, rel=1e-5)
+    assert min(rates) < 0.3  # the rule was exercised, not only "never cut"
+
+
 def _trainable(cnn):
     return cnn.model_.trainable_weights
 

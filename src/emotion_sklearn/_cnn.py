@@ -114,9 +114,13 @@ class EmotionCNNClassifier(KerasClassifier):
         Global average pooling after the blocks; False flattens instead.
     learning_rate : float, default=1e-3
         Adam's (initial) learning rate.
-    lr_schedule : {"constant", "cosine"}, default="constant"
+    lr_schedule : {"constant", "cosine", "plateau"}, default="constant"
         "cosine" lowers the learning rate each epoch along a half cosine,
         from ``learning_rate`` at the first epoch towards 0 at ``epochs``.
+        "plateau" multiplies it by 0.3 whenever the validation loss (the
+        training loss without early stopping) has not improved for
+        ``max(1, n_iter_no_change // 3)`` epochs, down to 1% of
+        ``learning_rate``.
     ema_momentum : float or None, default=None
         Keep an exponential moving average of the weights (Polyak averaging,
         Keras' ``use_ema``) with this momentum per training step, and
@@ -201,7 +205,7 @@ class EmotionCNNClassifier(KerasClassifier):
         "batch_norm": ["boolean"],
         "global_pooling": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "lr_schedule": [StrOptions({"constant", "cosine", "plateau"})],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "random_flip": ["boolean"],
         "random_shift": [Interval(Real, 0, 1, closed="left")],
@@ -482,6 +486,15 @@ class EmotionCNNClassifier(KerasClassifier):
             extra_callbacks.append(
                 keras.callbacks.EarlyStopping(
                     patience=self.n_iter_no_change, restore_best_weights=True
+                )
+            )
+        if self.lr_schedule == "plateau":
+            extra_callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss" if "validation_data" in kwargs else "loss",
+                    factor=0.3,
+                    patience=max(1, self.n_iter_no_change // 3),
+                    min_lr=self.learning_rate / 100,
                 )
             )
         given_callbacks = self._fit_callbacks
