@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/bench_accuracy.py [--data DIR] [--folds 5] [--methods ...]
-                                        [--n-images N] [--out results.json]
+                                        [--n-images N] [--seed S]
+                                        [--out results.json]
 
 Five-fold StratifiedGroupKFold, grouped by person, on the 10,459 images of
 the four default classes; every method sees the same folds and the same
@@ -19,6 +20,7 @@ Methods:
   flip;
 - ``ensemble2``: the default pipeline with a soft vote of two default networks
   that differ only in their seed (``VotingClassifier``) as its ``cnn`` step;
+- ``plateau``: the default with ``cnn__lr_schedule="plateau"`` (tried, not adopted);
 - ``hog_logreg``: HOG features (scikit-image) and
   ``LogisticRegression(class_weight="balanced")``;
 - ``original``: the original work's network (six conv pairs of 2 to 64
@@ -73,8 +75,8 @@ def hog_features(X):
     )
 
 
-def make_methods(epochs=None):
-    """Each method as an estimator on decoded pixel rows."""
+def make_methods(epochs=None, seed=0):
+    """Each method as an estimator on decoded pixel rows, seeded with ``seed``."""
     cnn_epochs = {} if epochs is None else {"cnn__epochs": epochs}
     original_cnn = EmotionCNNClassifier(
         n_blocks=6,
@@ -86,17 +88,23 @@ def make_methods(epochs=None):
     )
     return {
         "default": make_emotion_pipeline(
-            load="passthrough", random_state=0, **cnn_epochs
+            load="passthrough", random_state=seed, **cnn_epochs
+        ),
+        "plateau": make_emotion_pipeline(
+            load="passthrough",
+            cnn__lr_schedule="plateau",
+            random_state=seed,
+            **cnn_epochs,
         ),
         "mirror_sampler": make_emotion_pipeline(
             load="passthrough",
             augment=RotationAugmenter(orientations=("flip_horizontal",)),
             cnn__random_flip=False,
-            random_state=0,
+            random_state=seed,
             **{"cnn__epochs": 20, **cnn_epochs},
         ),
         "ensemble2": make_emotion_pipeline(
-            load="passthrough", cnn=_seed_ensemble(2, cnn_epochs)
+            load="passthrough", cnn=_seed_ensemble(2, cnn_epochs, seed)
         ),
         "hog_logreg": make_pipeline(
             FunctionTransformer(hog_features),
@@ -107,18 +115,18 @@ def make_methods(epochs=None):
             load="passthrough",
             augment=RotationAugmenter(),
             cnn=original_cnn,
-            random_state=0,
+            random_state=seed,
             **cnn_epochs,
         ),
     }
 
 
-def _seed_ensemble(n_networks, cnn_epochs):
+def _seed_ensemble(n_networks, cnn_epochs, first_seed):
     default_cnn = make_emotion_pipeline().named_steps["cnn"]
     epochs = {"epochs": cnn_epochs["cnn__epochs"]} if cnn_epochs else {}
     members = [
         (f"seed{seed}", clone(default_cnn).set_params(random_state=seed, **epochs))
-        for seed in range(n_networks)
+        for seed in range(first_seed, first_seed + n_networks)
     ]
     return VotingClassifier(members, voting="soft")
 
@@ -179,6 +187,9 @@ def main(argv=None):
     )
     parser.add_argument("--n-images", type=int, help="a random subset, for a quick run")
     parser.add_argument("--epochs", type=int, help="override the CNNs' epochs")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random_state of the networks (not folds)"
+    )
     parser.add_argument("--out", type=Path, help="write the per-fold results as JSON")
     args = parser.parse_args(argv)
 
@@ -194,7 +205,7 @@ def main(argv=None):
     for train, test in folds:
         assert not set(groups[train]) & set(groups[test])
 
-    methods = make_methods(args.epochs)
+    methods = make_methods(args.epochs, args.seed)
     results = {name: [] for name in args.methods}
     print(
         f"{len(y)} images of {len(set(groups))} people, {len(folds)} of "
