@@ -16,6 +16,7 @@ from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._layers import FusedBatchNormalization
 from ._shapes import resolve_image_shape
 
 try:  # scikeras itself reaches for the same private module.
@@ -455,7 +456,7 @@ class EmotionCNNClassifier(KerasClassifier):
                 # Faster-moving statistics than Keras' 0.99: with a few hundred
                 # steps per fit the slow default leaves inference statistics
                 # far from the training ones.
-                x = keras.layers.BatchNormalization(momentum=0.9)(x)
+                x = FusedBatchNormalization(momentum=0.9)(x)
             x = keras.layers.Activation("relu")(x)
         x = keras.layers.MaxPooling2D(2, padding="same")(x)
         return keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)

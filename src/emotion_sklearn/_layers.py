@@ -1,0 +1,90 @@
+"""Keras pieces of EmotionCNNClassifier's network that Keras lacks on the CPU."""
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
+class FusedBatchNormalization(keras.layers.Layer):
+    """Batch normalisation over the last axis in TensorFlow's fused kernel.
+
+    The same computation as :class:`keras.layers.BatchNormalization`, but
+    Keras 3 builds it from a dozen separate element-wise operations, each a
+    pass over the activations; on a CPU that made batch normalisation about
+    half of the training time of the default network. TensorFlow's fused
+    kernel does it in one pass. The moving variance is updated with the
+    unbiased batch variance, as the fused kernel computes it.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Weight of the old moving statistics at each training step.
+    epsilon : float, default=1e-3
+        Added to the variance before taking its square root.
+    **kwargs : dict
+        Passed on to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn._layers import FusedBatchNormalization
+    >>> layer = FusedBatchNormalization()
+    >>> x = np.arange(8, dtype="float32").reshape(1, 2, 2, 2)
+    >>> out = np.asarray(layer(x, training=True))
+    >>> bool(np.allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-6))
+    True
+    """
+
+    def __init__(self, momentum=0.9, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        channels = (input_shape[-1],)
+        self.gamma = self.add_weight(shape=channels, initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=channels, initializer="zeros", name="beta")
+        self.moving_mean = self.add_weight(
+            shape=channels, initializer="zeros", trainable=False, name="moving_mean"
+        )
+        self.moving_variance = self.add_weight(
+            shape=channels, initializer="ones", trainable=False, name="moving_variance"
+        )
+
+    def call(self, inputs, training=False):
+        if training:
+            # With an averaging factor the kernel returns the updated moving
+            # statistics rather than the batch's own.
+            outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+                inputs,
+                self.gamma,
+                self.beta,
+                mean=self.moving_mean,
+                variance=self.moving_variance,
+                epsilon=self.epsilon,
+                is_training=True,
+                exponential_avg_factor=1.0 - self.momentum,
+            )
+            self.moving_mean.assign(mean)
+            self.moving_variance.assign(variance)
+            return outputs
+        outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+            inputs,
+            self.gamma,
+            self.beta,
+            mean=self.moving_mean,
+            variance=self.moving_variance,
+            epsilon=self.epsilon,
+            is_training=False,
+        )
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+        }
