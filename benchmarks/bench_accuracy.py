@@ -20,6 +20,8 @@ Methods:
   flip;
 - ``ensemble2``: the default pipeline with a soft vote of two default networks
   that differ only in their seed (``VotingClassifier``) as its ``cnn`` step;
+- ``networks2``, ``networks3``: the default with ``cnn__n_networks`` 2 or 3
+  (networks side by side in one Keras model, probabilities averaged);
 - ``plateau``: the default with ``cnn__lr_schedule="plateau"`` (tried, not adopted);
 - ``hog_logreg``: HOG features (scikit-image) and
   ``LogisticRegression(class_weight="balanced")``;
@@ -90,6 +92,12 @@ def make_methods(epochs=None, seed=0):
         "default": make_emotion_pipeline(
             load="passthrough", random_state=seed, **cnn_epochs
         ),
+        **{
+            f"networks{n}": make_emotion_pipeline(
+                load="passthrough", cnn__n_networks=n, random_state=seed, **cnn_epochs
+            )
+            for n in (2, 3)
+        },
         "plateau": make_emotion_pipeline(
             load="passthrough",
             cnn__lr_schedule="plateau",

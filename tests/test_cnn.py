@@ -1,4 +1,5 @@
 import itertools
+import pickle
 import subprocess
 import sys
 
@@ -312,3 +313,36 @@ def test_one_image_gets_one_row_of_probabilities():
     assert cnn.predict(X[:1]).shape == (1,)
     one_by_one = np.concatenate([cnn.predict_proba(X[i : i + 1]) for i in range(5)])
     np.testing.assert_allclose(one_by_one, cnn.predict_proba(X[:5]), rtol=1e-5)
+
+
+# -- several networks side by side ------------------------------------------------
+
+
+def test_several_networks_average_their_probabilities():
+    X, y = _toy()
+    cnn = _cnn(n_networks=3, random_state=0, flip_test_time=True).fit(X, y)
+    stacked = np.asarray(cnn.model_.predict(X, verbose=0))
+    assert stacked.shape == (len(X), 3, 3)  # rows, networks, classes
+    assert not np.allclose(stacked[:, 0], stacked[:, 1])  # differently initialised
+    proba = cnn.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    assert cnn.predict_proba(X[:1]).shape == (1, 3)
+    assert set(cnn.history_) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+
+
+def test_several_networks_pickle_and_repeat_with_a_seed():
+    X, y = _toy()
+    params = dict(n_networks=2, random_state=0, class_weight="balanced")
+    cnn = _cnn(**params).fit(X, y)
+    restored = pickle.loads(pickle.dumps(cnn))
+    np.testing.assert_allclose(restored.predict_proba(X), cnn.predict_proba(X))
+    again = _cnn(**params).fit(X, y)
+    np.testing.assert_allclose(again.predict_proba(X), cnn.predict_proba(X))
+
+
+def test_one_network_keeps_the_plain_model():
+    X, y = _toy()
+    model = _cnn(random_state=0).fit(X, y).model_
+    assert model.output_shape == (None, 3)
+    assert model.loss == "sparse_categorical_crossentropy"

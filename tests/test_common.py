@@ -20,11 +20,24 @@ ESTIMATORS = [
         early_stopping=False,
         random_state=0,
     ),
+    # Several networks change the Keras model's output and loss: check that path.
+    EmotionCNNClassifier(
+        image_shape=(1, -1),
+        n_blocks=1,
+        filters=4,
+        dense_units=8,
+        n_networks=2,
+        epochs=1,
+        batch_size=32,
+        early_stopping=False,
+        random_state=0,
+    ),
 ]
 
 _TINY_NET = (
-    "the 1-epoch, 4-filter network used here to keep the suite fast does not reach "
-    "the check's accuracy threshold; accuracy on faces is measured in benchmarks/."
+    "the 1-epoch, 4-filter network used here to keep the suite fast does not reliably "
+    "reach the check's accuracy threshold (two averaged ones sometimes do); accuracy "
+    "on faces is measured in benchmarks/."
 )
 
 # Each entry: check name -> why it is expected to fail.

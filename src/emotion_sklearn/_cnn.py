@@ -16,7 +16,7 @@ from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._layers import FusedBatchNormalization
+from ._layers import FusedBatchNormalization, averaged_accuracy, member_crossentropy
 from ._shapes import resolve_image_shape
 
 try:  # scikeras itself reaches for the same private module.
@@ -109,6 +109,12 @@ class EmotionCNNClassifier(KerasClassifier):
         Dropout rate after each block and after the dense layer.
     dense_units : int, default=64
         Units of the hidden dense layer; 0 leaves it out.
+    n_networks : int, default=1
+        Train this many networks of this architecture side by side, from
+        different initial weights and with their own dropout and augmentation
+        draws, on the same batches; predictions average their probabilities
+        (an ensemble). They early-stop together, on their mean validation
+        loss. Each network adds about the training time of one.
     batch_norm : bool, default=True
         Batch-normalise each convolution.
     global_pooling : bool, default=True
@@ -203,6 +209,7 @@ class EmotionCNNClassifier(KerasClassifier):
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "dense_units": [Interval(Integral, 0, None, closed="left")],
+        "n_networks": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean"],
         "global_pooling": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -232,6 +239,7 @@ class EmotionCNNClassifier(KerasClassifier):
         kernel_size=3,
         dropout=0.25,
         dense_units=64,
+        n_networks=1,
         batch_norm=True,
         global_pooling=True,
         learning_rate=1e-3,
@@ -257,6 +265,7 @@ class EmotionCNNClassifier(KerasClassifier):
         self.kernel_size = kernel_size
         self.dropout = dropout
         self.dense_units = dense_units
+        self.n_networks = n_networks
         self.batch_norm = batch_norm
         self.global_pooling = global_pooling
         self.learning_rate = learning_rate
@@ -386,15 +395,46 @@ class EmotionCNNClassifier(KerasClassifier):
 
     def _run_network(self, X):
         if len(X) <= self.batch_size:
-            return np.asarray(self.model_.predict_on_batch(X))
-        return self.model_.predict(X, batch_size=self.batch_size, verbose=0)
+            proba = np.asarray(self.model_.predict_on_batch(X))
+        else:
+            proba = self.model_.predict(X, batch_size=self.batch_size, verbose=0)
+        # Several networks side by side: (n_samples, n_networks, n_classes).
+        return proba.mean(axis=1) if proba.ndim == 3 else proba
 
     def _keras_build_fn(self):
         seeds = _LayerSeeds(self._random_state)
         height, width = self.image_shape_
         inputs = keras.Input(shape=(height * width,), name="pixels")
-        x = keras.layers.Reshape((height, width, 1))(inputs)
-        x = self._augmentation_layers(x, seeds)
+        images = keras.layers.Reshape((height, width, 1))(inputs)
+        if self.n_networks == 1:
+            outputs = self._network(images, seeds)
+            loss, accuracy = self.loss, "accuracy"
+        else:
+            # Side by side in one model: one pass over the data trains them
+            # all, and the two CPU cores run their layers in parallel.
+            members = [
+                keras.layers.Reshape((1, self.n_classes_))(self._network(images, seeds))
+                for _ in range(self.n_networks)
+            ]
+            outputs = keras.layers.Concatenate(axis=1)(members)
+            loss = member_crossentropy
+            accuracy = keras.metrics.MeanMetricWrapper(
+                averaged_accuracy, name="accuracy"
+            )
+        model = keras.Model(inputs, outputs, name="emotion_cnn")
+        model.compile(
+            optimizer=keras.optimizers.Adam(
+                learning_rate=self.learning_rate,
+                use_ema=self.ema_momentum is not None,
+                ema_momentum=self.ema_momentum or 0.99,
+            ),
+            loss=loss,
+            metrics=[accuracy],
+        )
+        return model
+
+    def _network(self, images, seeds):
+        x = self._augmentation_layers(images, seeds)
         for block in range(self.n_blocks):
             x = self._conv_block(x, self.filters * 2**block, seeds)
         if self.global_pooling:
@@ -406,20 +446,9 @@ class EmotionCNNClassifier(KerasClassifier):
                 self.dense_units, activation="relu", kernel_initializer=seeds.glorot()
             )(x)
             x = keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)
-        outputs = keras.layers.Dense(
+        return keras.layers.Dense(
             self.n_classes_, activation="softmax", kernel_initializer=seeds.glorot()
         )(x)
-        model = keras.Model(inputs, outputs, name="emotion_cnn")
-        model.compile(
-            optimizer=keras.optimizers.Adam(
-                learning_rate=self.learning_rate,
-                use_ema=self.ema_momentum is not None,
-                ema_momentum=self.ema_momentum or 0.99,
-            ),
-            loss=self.loss,
-            metrics=["accuracy"],
-        )
-        return model
 
     def _augmentation_layers(self, x, seeds):
         # Keras' random layers act when training and pass images through

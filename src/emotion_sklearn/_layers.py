@@ -88,3 +88,26 @@ class FusedBatchNormalization(keras.layers.Layer):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
         }
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
+def member_crossentropy(y_true, y_pred):
+    """Mean over networks of each network's sparse categorical cross-entropy.
+
+    ``y_pred`` stacks the probabilities of several networks, shape
+    ``(batch, n_networks, n_classes)``, and ``y_true`` holds one class index
+    per row. Each network is scored on its own output, so its gradient is
+    what it would get if trained alone on the same batches.
+    """
+    labels = keras.ops.reshape(keras.ops.cast(y_true, "int32"), (-1, 1))
+    labels = keras.ops.broadcast_to(labels, keras.ops.shape(y_pred)[:2])
+    per_network = keras.losses.sparse_categorical_crossentropy(labels, y_pred)
+    return keras.ops.mean(per_network, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
+def averaged_accuracy(y_true, y_pred):
+    """Accuracy of the networks' averaged probabilities (see member_crossentropy)."""
+    return keras.metrics.sparse_categorical_accuracy(
+        y_true, keras.ops.mean(y_pred, axis=1)
+    )

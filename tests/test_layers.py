@@ -1,0 +1,62 @@
+import keras
+import numpy as np
+import pytest
+
+from emotion_sklearn._layers import (
+    FusedBatchNormalization,
+    averaged_accuracy,
+    member_crossentropy,
+)
+
+
+def _activations(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(3.0, 2.0, size=(32, 5, 5, 4)).astype(np.float32)
+
+
+def test_fused_batch_norm_matches_keras_batch_norm():
+    x = _activations()
+    fused = FusedBatchNormalization(momentum=0.5)
+    plain = keras.layers.BatchNormalization(momentum=0.5)
+    for _ in range(10):
+        np.testing.assert_allclose(
+            fused(x, training=True), plain(x, training=True), atol=1e-4
+        )
+    np.testing.assert_allclose(fused.moving_mean, plain.moving_mean, rtol=1e-5)
+    # The fused kernel's moving variance uses the unbiased batch variance.
+    n = x.shape[0] * x.shape[1] * x.shape[2]
+    unbiased = np.asarray(plain.moving_variance) * n / (n - 1)
+    np.testing.assert_allclose(fused.moving_variance, unbiased, rtol=1e-3)
+    np.testing.assert_allclose(fused(x), plain(x), atol=1e-2)
+
+
+def test_fused_batch_norm_survives_saving(tmp_path):
+    inputs = keras.Input(shape=(5, 5, 4))
+    model = keras.Model(inputs, FusedBatchNormalization(momentum=0.8)(inputs))
+    model(_activations(), training=True)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.layers[-1].get_config()["momentum"] == 0.8
+    np.testing.assert_allclose(loaded(_activations(1)), model(_activations(1)))
+
+
+def test_member_losses_are_each_networks_own():
+    y_true = np.array([0, 1, 1])
+    first = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]], dtype=np.float32)
+    second = np.array([[0.6, 0.4], [0.3, 0.7], [0.1, 0.9]], dtype=np.float32)
+    stacked = np.stack([first, second], axis=1)
+    expected = (
+        keras.losses.sparse_categorical_crossentropy(y_true, first)
+        + keras.losses.sparse_categorical_crossentropy(y_true, second)
+    ) / 2
+    loss = member_crossentropy(y_true, stacked)
+    np.testing.assert_allclose(loss, expected, rtol=1e-6)
+    # Accuracy of the average (0.75, 0.25), (0.25, 0.75), (0.3, 0.7): all right.
+    assert np.asarray(averaged_accuracy(y_true, stacked)).tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 1)])
+def test_member_loss_takes_either_label_shape(shape):
+    stacked = np.full((3, 2, 4), 0.25, dtype=np.float32)
+    loss = member_crossentropy(np.zeros(shape), stacked)
+    np.testing.assert_allclose(loss, np.log(4), rtol=1e-6)
