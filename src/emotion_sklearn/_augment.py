@@ -71,7 +71,7 @@ class RotationAugmenter(BaseSampler):
     >>> from emotion_sklearn import RotationAugmenter
     >>> X, y = np.arange(8.0).reshape(2, 4), np.array(["anger", "neutral"])
     >>> X_aug, y_aug = RotationAugmenter().fit_resample(X, y)
-    >>> X_aug.shape, list(y_aug[:4])
+    >>> X_aug.shape, y_aug[:4].tolist()
     ((12, 4), ['anger', 'neutral', 'anger', 'neutral'])
     """
 
