@@ -7,31 +7,22 @@ from emotion_sklearn import EmotionCNNClassifier, ImageLoader, RotationAugmenter
 
 # Generic checks feed rows of any length (3, 4, 10 columns...): read them as
 # one-pixel-high strips with image_shape=(1, -1) so every code path still runs.
+_TINY_CNN = dict(
+    image_shape=(1, -1),
+    n_blocks=1,
+    filters=4,
+    dense_units=8,
+    epochs=1,
+    batch_size=32,
+    early_stopping=False,
+    random_state=0,
+)
 ESTIMATORS = [
     ImageLoader(image_size=(1, 4), input_shape=(1, -1)),
     RotationAugmenter(image_shape=(1, -1), orientations=("flip_horizontal",)),
-    EmotionCNNClassifier(
-        image_shape=(1, -1),
-        n_blocks=1,
-        filters=4,
-        dense_units=8,
-        epochs=1,
-        batch_size=32,
-        early_stopping=False,
-        random_state=0,
-    ),
+    EmotionCNNClassifier(**_TINY_CNN),
     # Several networks change the Keras model's output and loss: check that path.
-    EmotionCNNClassifier(
-        image_shape=(1, -1),
-        n_blocks=1,
-        filters=4,
-        dense_units=8,
-        n_networks=2,
-        epochs=1,
-        batch_size=32,
-        early_stopping=False,
-        random_state=0,
-    ),
+    EmotionCNNClassifier(**_TINY_CNN, n_networks=2),
 ]
 
 _TINY_NET = (

@@ -52,31 +52,23 @@ class FusedBatchNormalization(keras.layers.Layer):
         )
 
     def call(self, inputs, training=False):
-        if training:
-            # With an averaging factor the kernel returns the updated moving
-            # statistics rather than the batch's own.
-            outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-                inputs,
-                self.gamma,
-                self.beta,
-                mean=self.moving_mean,
-                variance=self.moving_variance,
-                epsilon=self.epsilon,
-                is_training=True,
-                exponential_avg_factor=1.0 - self.momentum,
-            )
-            self.moving_mean.assign(mean)
-            self.moving_variance.assign(variance)
-            return outputs
-        outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+        training = bool(training)
+        # With an averaging factor the training kernel returns the updated
+        # moving statistics rather than the batch's own.
+        averaging = {"exponential_avg_factor": 1.0 - self.momentum} if training else {}
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
             inputs,
             self.gamma,
             self.beta,
             mean=self.moving_mean,
             variance=self.moving_variance,
             epsilon=self.epsilon,
-            is_training=False,
+            is_training=training,
+            **averaging,
         )
+        if training:
+            self.moving_mean.assign(mean)
+            self.moving_variance.assign(variance)
         return outputs
 
     def compute_output_shape(self, input_shape):
