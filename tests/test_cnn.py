@@ -5,10 +5,16 @@ import sys
 
 import numpy as np
 import pytest
+import sklearn
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.model_selection import (
+    GroupKFold,
+    StratifiedKFold,
+    check_cv,
+    cross_validate,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 
@@ -143,6 +149,71 @@ def test_validation_rows_are_distinct_real_images():
     assert not set(keys[valid]) & set(keys[train])  # no copy of it in training
     assert (valid < len(X)).all()  # the originals, not the appended copies
     assert len(valid) == 18  # a fifth of the 90 distinct images
+
+
+def test_validation_with_groups_holds_out_whole_people():
+    X, y = _toy(n=90)
+    people = np.repeat([f"person{i}" for i in range(15)], 6)
+    cnn = _cnn(validation_fraction=0.2, random_state=0)
+    cnn._random_state = 0
+    train, valid = cnn._validation_split(X, y, people)
+    assert not set(people[valid]) & set(people[train])
+    assert len(set(people[valid])) == 3  # a fifth of the 15 people
+    assert len(train) + len(valid) == len(X)
+    assert set(y[valid]) == set(y)  # stratified: every class is scored
+
+
+def test_groups_reach_the_network_through_a_pipeline(monkeypatch):
+    X, y = _toy(n=90)
+    people = np.repeat([f"person{i}" for i in range(15)], 6)
+    seen = []
+    original = EmotionCNNClassifier._validation_split
+
+    def spy(self, X, y, groups=None):
+        seen.append(groups)
+        return original(self, X, y, groups)
+
+    monkeypatch.setattr(EmotionCNNClassifier, "_validation_split", spy)
+    pipe = make_imb_pipeline(_cnn(random_state=0))
+    pipe.fit(X, y, emotioncnnclassifier__groups=people)
+    np.testing.assert_array_equal(seen[0], people)
+    assert not hasattr(pipe[-1], "_fit_groups")  # not kept, not pickled
+    pipe.fit(X, y)
+    assert seen[1] is None  # a later fit without groups forgets them
+
+
+def test_groups_are_routed_by_cross_validation(monkeypatch):
+    # With metadata routing, one groups array both splits the folds and
+    # reaches each fold's early stopping, sliced to the fold's rows.
+    X, y = _toy(n=90)
+    people = np.repeat([f"person{i}" for i in range(30)], 3)
+    seen = []
+    original = EmotionCNNClassifier._validation_split
+
+    def spy(self, X, y, groups=None):
+        seen.append(groups)
+        return original(self, X, y, groups)
+
+    monkeypatch.setattr(EmotionCNNClassifier, "_validation_split", spy)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_imb_pipeline(
+            _cnn(validation_fraction=0.2, random_state=0).set_fit_request(groups=True)
+        )
+        cross_validate(pipe, X, y, cv=GroupKFold(3), params={"groups": people})
+    assert len(seen) == 3
+    assert all(len(groups) == 60 and len(set(groups)) == 20 for groups in seen)
+
+
+def test_groups_of_the_wrong_length_are_refused():
+    X, y = _toy(n=30)
+    with pytest.raises(ValueError, match="groups has 29 entries but X has 30 rows"):
+        _cnn().fit(X, y, groups=np.arange(29))
+
+
+def test_too_few_people_for_early_stopping():
+    X, y = _toy(n=30)
+    with pytest.raises(ValueError, match="groups has 3 distinct values"):
+        _cnn(validation_fraction=0.1).fit(X, y, groups=np.arange(30) % 3)
 
 
 def test_early_stopping_records_validation_history():

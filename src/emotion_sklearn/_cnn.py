@@ -9,7 +9,7 @@ import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags
@@ -287,7 +287,7 @@ class EmotionCNNClassifier(KerasClassifier):
 
     # -- scikit-learn API -------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
         """Build a new network and train it on ``(X, y)``.
 
         Parameters
@@ -297,6 +297,12 @@ class EmotionCNNClassifier(KerasClassifier):
         y : array-like of shape (n_samples,)
             Class labels (strings or integers).
         sample_weight : array-like of shape (n_samples,), default=None
+        groups : array-like of shape (n_samples,), default=None
+            Who is in each image (the person's name, say). With early
+            stopping, the validation images are then whole people that the
+            network never trains on, so that it stops when it stops getting
+            better on new people rather than on new photos of people it has
+            seen. In a pipeline: ``pipe.fit(paths, y, cnn__groups=people)``.
         **kwargs : dict
             Passed on to :meth:`keras.Model.fit`.
 
@@ -317,8 +323,12 @@ class EmotionCNNClassifier(KerasClassifier):
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
             sample_weight = np.array(sample_weight, dtype=np.float64)
-        with _restore_op_determinism():
-            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        self._fit_groups = _check_groups(groups, len(y))
+        try:
+            with _restore_op_determinism():
+                return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        finally:
+            del self._fit_groups
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities, one row per image, columns in ``classes_`` order.
@@ -505,7 +515,7 @@ class EmotionCNNClassifier(KerasClassifier):
             # writes the averages into the model when fit ends.
             extra_callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
         if self.early_stopping and "validation_data" not in kwargs:
-            train, valid = self._validation_split(X, y)
+            train, valid = self._validation_split(X, y, self._fit_groups)
             kwargs["validation_data"] = (
                 (X[valid], y[valid])
                 if sample_weight is None
@@ -537,25 +547,70 @@ class EmotionCNNClassifier(KerasClassifier):
             # A fitted callback holds the model; it must not be pickled with us.
             self._fit_callbacks = given_callbacks
 
-    def _validation_split(self, X, y):
-        """Row indices ``(train, valid)``: one row per held-out distinct image."""
+    def _validation_split(self, X, y, groups=None):
+        """Row indices ``(train, valid)``: one row per held-out distinct image.
+
+        With ``groups``, the held-out images are whole groups, and no row of
+        those groups is trained on.
+        """
         keys = content_keys(X)
         first_rows = np.unique(keys, return_index=True)[1]
-        labels = y[first_rows]
-        _, per_class = np.unique(labels, return_counts=True)
-        stratify = labels if per_class.min() >= 2 else None
         try:
-            _, valid = train_test_split(
-                first_rows,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-                random_state=check_random_state(self._random_state),
-            )
+            if groups is None:
+                valid = self._hold_out_images(first_rows, y[first_rows])
+            else:
+                valid = self._hold_out_groups(
+                    first_rows, y[first_rows], groups[first_rows]
+                )
         except ValueError as exc:
             raise ValueError(
                 f"Cannot hold out validation_fraction={self.validation_fraction} of "
                 f"{len(first_rows)} distinct images for early stopping ({exc}); "
                 "use more images, a larger fraction or early_stopping=False."
             ) from None
-        train = np.flatnonzero(~np.isin(keys, keys[valid]))
-        return train, np.sort(valid)
+        held_out = np.isin(keys, keys[valid])
+        if groups is not None:
+            held_out |= np.isin(groups, groups[valid])
+        return np.flatnonzero(~held_out), np.sort(valid)
+
+    def _hold_out_images(self, rows, labels):
+        _, per_class = np.unique(labels, return_counts=True)
+        stratify = labels if per_class.min() >= 2 else None
+        _, valid = train_test_split(
+            rows,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+            random_state=check_random_state(self._random_state),
+        )
+        return valid
+
+    def _hold_out_groups(self, rows, labels, groups):
+        n_groups = len(np.unique(groups))
+        n_splits = max(2, round(1 / self.validation_fraction))
+        if n_groups < n_splits:
+            raise ValueError(
+                f"groups has {n_groups} distinct values; holding out "
+                f"validation_fraction={self.validation_fraction} of them needs at "
+                f"least {n_splits}"
+            )
+        # The first fold of a stratified group split: whole people, with the
+        # class mix as close to the whole as whole people allow. Seeded by an
+        # integer so the split does not draw from random_state's own stream.
+        seed = check_random_state(self._random_state).randint(2**31 - 1)
+        splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
+        _, valid = next(splitter.split(rows, labels, groups))
+        return rows[valid]
+
+
+def _check_groups(groups, n_samples):
+    if groups is None:
+        return None
+    groups = column_or_1d(groups)
+    if len(groups) != n_samples:
+        raise ValueError(
+            f"groups has {len(groups)} entries but X has {n_samples} rows; give one "
+            "group (the person) per row. A fit-time step that adds rows (an "
+            "augmenter or over-sampler before the network) cannot be combined "
+            "with groups."
+        )
+    return groups
