@@ -41,6 +41,7 @@ def test_steps_and_defaults():
     assert cnn.random_flip and cnn.flip_test_time
     assert cnn.class_weight == "balanced"
     assert cnn.n_networks == 2 and cnn.n_iter_no_change == 10
+    assert cnn.n_blocks == 4
 
 
 def test_keywords_set_steps_and_parameters():
