@@ -163,9 +163,9 @@ def test_validation_with_groups_holds_out_whole_people():
     assert set(y[valid]) == set(y)  # stratified: every class is scored
 
 
-def test_groups_reach_the_network_through_a_pipeline(monkeypatch):
-    X, y = _toy(n=90)
-    people = np.repeat([f"person{i}" for i in range(15)], 6)
+@pytest.fixture
+def validation_groups(monkeypatch):
+    """The ``groups`` each early-stopping split was given, one entry a fit."""
     seen = []
     original = EmotionCNNClassifier._validation_split
 
@@ -174,34 +174,34 @@ def test_groups_reach_the_network_through_a_pipeline(monkeypatch):
         return original(self, X, y, groups)
 
     monkeypatch.setattr(EmotionCNNClassifier, "_validation_split", spy)
+    return seen
+
+
+def test_groups_reach_the_network_through_a_pipeline(validation_groups):
+    X, y = _toy(n=90)
+    people = np.repeat([f"person{i}" for i in range(15)], 6)
     pipe = make_imb_pipeline(_cnn(random_state=0))
     pipe.fit(X, y, emotioncnnclassifier__groups=people)
-    np.testing.assert_array_equal(seen[0], people)
+    np.testing.assert_array_equal(validation_groups[0], people)
     assert not hasattr(pipe[-1], "_fit_groups")  # not kept, not pickled
     pipe.fit(X, y)
-    assert seen[1] is None  # a later fit without groups forgets them
+    assert validation_groups[1] is None  # a later fit without groups forgets them
 
 
-def test_groups_are_routed_by_cross_validation(monkeypatch):
+def test_groups_are_routed_by_cross_validation(validation_groups):
     # With metadata routing, one groups array both splits the folds and
     # reaches each fold's early stopping, sliced to the fold's rows.
     X, y = _toy(n=90)
     people = np.repeat([f"person{i}" for i in range(30)], 3)
-    seen = []
-    original = EmotionCNNClassifier._validation_split
-
-    def spy(self, X, y, groups=None):
-        seen.append(groups)
-        return original(self, X, y, groups)
-
-    monkeypatch.setattr(EmotionCNNClassifier, "_validation_split", spy)
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = make_imb_pipeline(
             _cnn(validation_fraction=0.2, random_state=0).set_fit_request(groups=True)
         )
         cross_validate(pipe, X, y, cv=GroupKFold(3), params={"groups": people})
-    assert len(seen) == 3
-    assert all(len(groups) == 60 and len(set(groups)) == 20 for groups in seen)
+    assert len(validation_groups) == 3
+    assert all(
+        len(groups) == 60 and len(set(groups)) == 20 for groups in validation_groups
+    )
 
 
 def test_groups_of_the_wrong_length_are_refused():
