@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 import sklearn
-from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import (
@@ -18,23 +17,15 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 
+import emotion_sklearn._cnn as cnn_module
 from _helpers import tiny_cnn_params
+from _helpers import toy_faces as _toy
 from emotion_sklearn import (
     EmotionCNNClassifier,
     ImageLoader,
     RotationAugmenter,
     make_emotion_pipeline,
 )
-from emotion_sklearn._cnn import content_keys
-
-
-def _toy(n=60, side=8, seed=0):
-    """Bright faces are 'happiness', dark ones 'sadness', grey ones 'neutral'."""
-    rng = np.random.default_rng(seed)
-    y = np.array(["happiness", "neutral", "sadness"] * (n // 3))
-    level = {"happiness": 0.8, "neutral": 0.5, "sadness": 0.2}
-    X = np.stack([level[label] + 0.1 * rng.standard_normal(side * side) for label in y])
-    return X.astype(np.float32), y
 
 
 def _cnn(**params):
@@ -134,46 +125,17 @@ def test_architecture_parameters_shape_the_network():
 # -- early stopping --------------------------------------------------------------
 
 
-def test_validation_rows_are_distinct_real_images():
-    X, y = _toy(n=90)
-    # An over-sampler appends copies; the augmenter appends flipped copies.
-    augmenter = RotationAugmenter(orientations=["flip_horizontal"])
-    X_aug, y_aug = augmenter.fit_resample(X, y)
-    X_res, y_res = RandomOverSampler(random_state=0).fit_resample(X_aug, y_aug)
-    X_res, y_res = np.vstack([X_res, X_res[:5]]), np.r_[y_res, y_res[:5]]
-    cnn = _cnn(validation_fraction=0.2, random_state=0)
-    cnn._random_state = 0
-    train, valid = cnn._validation_split(X_res, y_res)
-    keys = content_keys(X_res)
-    assert len(set(keys[valid])) == len(valid)  # no image twice
-    assert not set(keys[valid]) & set(keys[train])  # no copy of it in training
-    assert (valid < len(X)).all()  # the originals, not the appended copies
-    assert len(valid) == 18  # a fifth of the 90 distinct images
-
-
-def test_validation_with_groups_holds_out_whole_people():
-    X, y = _toy(n=90)
-    people = np.repeat([f"person{i}" for i in range(15)], 6)
-    cnn = _cnn(validation_fraction=0.2, random_state=0)
-    cnn._random_state = 0
-    train, valid = cnn._validation_split(X, y, people)
-    assert not set(people[valid]) & set(people[train])
-    assert len(set(people[valid])) == 3  # a fifth of the 15 people
-    assert len(train) + len(valid) == len(X)
-    assert set(y[valid]) == set(y)  # stratified: every class is scored
-
-
 @pytest.fixture
 def validation_groups(monkeypatch):
     """The ``groups`` each early-stopping split was given, one entry a fit."""
     seen = []
-    original = EmotionCNNClassifier._validation_split
+    original = cnn_module.validation_split
 
-    def spy(self, X, y, groups=None):
-        seen.append(groups)
-        return original(self, X, y, groups)
+    def spy(X, y, **params):
+        seen.append(params["groups"])
+        return original(X, y, **params)
 
-    monkeypatch.setattr(EmotionCNNClassifier, "_validation_split", spy)
+    monkeypatch.setattr(cnn_module, "validation_split", spy)
     return seen
 
 

@@ -9,8 +9,6 @@ import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import StratifiedGroupKFold, train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
@@ -18,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ._layers import FusedBatchNormalization, averaged_accuracy, member_crossentropy
 from ._shapes import resolve_image_shape
+from ._validation import check_groups, validation_split
 
 try:  # scikeras itself reaches for the same private module.
     from tensorflow.python.framework import config as _tf_config
@@ -43,21 +42,6 @@ def _restore_op_determinism():
 
 def _cosine_learning_rate(epoch, _current, *, start, epochs):
     return start * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))
-
-
-def content_keys(X):
-    """One key per row that is equal for a row and its copies.
-
-    The sorted pixel values of an image do not change when it is copied,
-    flipped or rotated by a multiple of 90 degrees, so rows that an
-    over-sampler or :class:`RotationAugmenter` derived from the same image
-    share a key.
-    """
-    ordered = np.sort(X, axis=1)
-    keys = np.ascontiguousarray(ordered).view(
-        np.dtype((np.void, ordered.dtype.itemsize * ordered.shape[1]))
-    )
-    return np.unique(keys.ravel(), return_inverse=True)[1]
 
 
 class _LayerSeeds:
@@ -323,7 +307,7 @@ class EmotionCNNClassifier(KerasClassifier):
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
             sample_weight = np.array(sample_weight, dtype=np.float64)
-        self._fit_groups = _check_groups(groups, len(y))
+        self._fit_groups = check_groups(groups, len(y))
         try:
             with _restore_op_determinism():
                 return super().fit(X, y, sample_weight=sample_weight, **kwargs)
@@ -515,7 +499,13 @@ class EmotionCNNClassifier(KerasClassifier):
             # writes the averages into the model when fit ends.
             extra_callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
         if self.early_stopping and "validation_data" not in kwargs:
-            train, valid = self._validation_split(X, y, self._fit_groups)
+            train, valid = validation_split(
+                X,
+                y,
+                fraction=self.validation_fraction,
+                random_state=self._random_state,
+                groups=self._fit_groups,
+            )
             kwargs["validation_data"] = (
                 (X[valid], y[valid])
                 if sample_weight is None
@@ -546,71 +536,3 @@ class EmotionCNNClassifier(KerasClassifier):
         finally:
             # A fitted callback holds the model; it must not be pickled with us.
             self._fit_callbacks = given_callbacks
-
-    def _validation_split(self, X, y, groups=None):
-        """Row indices ``(train, valid)``: one row per held-out distinct image.
-
-        With ``groups``, the held-out images are whole groups, and no row of
-        those groups is trained on.
-        """
-        keys = content_keys(X)
-        first_rows = np.unique(keys, return_index=True)[1]
-        try:
-            if groups is None:
-                valid = self._hold_out_images(first_rows, y[first_rows])
-            else:
-                valid = self._hold_out_groups(
-                    first_rows, y[first_rows], groups[first_rows]
-                )
-        except ValueError as exc:
-            raise ValueError(
-                f"Cannot hold out validation_fraction={self.validation_fraction} of "
-                f"{len(first_rows)} distinct images for early stopping ({exc}); "
-                "use more images, a larger fraction or early_stopping=False."
-            ) from None
-        held_out = np.isin(keys, keys[valid])
-        if groups is not None:
-            held_out |= np.isin(groups, groups[valid])
-        return np.flatnonzero(~held_out), np.sort(valid)
-
-    def _hold_out_images(self, rows, labels):
-        _, per_class = np.unique(labels, return_counts=True)
-        stratify = labels if per_class.min() >= 2 else None
-        _, valid = train_test_split(
-            rows,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-            random_state=check_random_state(self._random_state),
-        )
-        return valid
-
-    def _hold_out_groups(self, rows, labels, groups):
-        n_groups = len(np.unique(groups))
-        n_splits = max(2, round(1 / self.validation_fraction))
-        if n_groups < n_splits:
-            raise ValueError(
-                f"groups has {n_groups} distinct values; holding out "
-                f"validation_fraction={self.validation_fraction} of them needs at "
-                f"least {n_splits}"
-            )
-        # The first fold of a stratified group split: whole people, with the
-        # class mix as close to the whole as whole people allow. Seeded by an
-        # integer so the split does not draw from random_state's own stream.
-        seed = check_random_state(self._random_state).randint(2**31 - 1)
-        splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
-        _, valid = next(splitter.split(rows, labels, groups))
-        return rows[valid]
-
-
-def _check_groups(groups, n_samples):
-    if groups is None:
-        return None
-    groups = column_or_1d(groups)
-    if len(groups) != n_samples:
-        raise ValueError(
-            f"groups has {len(groups)} entries but X has {n_samples} rows; give one "
-            "group (the person) per row. A fit-time step that adds rows (an "
-            "augmenter or over-sampler before the network) cannot be combined "
-            "with groups."
-        )
-    return groups
