@@ -145,7 +145,9 @@ def test_groups_reach_the_network_through_a_pipeline(validation_groups):
     pipe = make_imb_pipeline(_cnn(random_state=0))
     pipe.fit(X, y, emotioncnnclassifier__groups=people)
     np.testing.assert_array_equal(validation_groups[0], people)
-    assert not hasattr(pipe[-1], "_fit_groups")  # not kept, not pickled
+    assert not any(  # not kept, so not pickled
+        value is people for value in vars(pipe[-1]).values()
+    )
     pipe.fit(X, y)
     assert validation_groups[1] is None  # a later fit without groups forgets them
 
@@ -176,6 +178,15 @@ def test_too_few_people_for_early_stopping():
     X, y = _toy(n=30)
     with pytest.raises(ValueError, match="groups has 3 distinct values"):
         _cnn(validation_fraction=0.1).fit(X, y, groups=np.arange(30) % 3)
+
+
+def test_partial_fit_trains_without_groups():
+    # scikeras' partial_fit reaches the same training code without going
+    # through our fit; it must not depend on anything fit sets up.
+    X, y = _toy(n=90)
+    cnn = _cnn(random_state=0).partial_fit(X, y)
+    assert len(cnn.history_["loss"]) == 1
+    assert "val_loss" in cnn.history_
 
 
 def test_early_stopping_records_validation_history():

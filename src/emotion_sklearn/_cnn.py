@@ -307,12 +307,12 @@ class EmotionCNNClassifier(KerasClassifier):
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
             sample_weight = np.array(sample_weight, dtype=np.float64)
-        self._fit_groups = check_groups(groups, len(y))
-        try:
-            with _restore_op_determinism():
-                return super().fit(X, y, sample_weight=sample_weight, **kwargs)
-        finally:
-            del self._fit_groups
+        if groups is not None:
+            # scikeras hands fit's keyword arguments on to _fit_keras_model,
+            # which takes the groups out before they reach Keras.
+            kwargs["groups"] = check_groups(groups, len(y))
+        with _restore_op_determinism():
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities, one row per image, columns in ``classes_`` order.
@@ -487,6 +487,7 @@ class EmotionCNNClassifier(KerasClassifier):
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
+        groups = kwargs.pop("groups", None)
         extra_callbacks = []
         if self.lr_schedule == "cosine":
             schedule = functools.partial(
@@ -504,7 +505,7 @@ class EmotionCNNClassifier(KerasClassifier):
                 y,
                 fraction=self.validation_fraction,
                 random_state=self._random_state,
-                groups=self._fit_groups,
+                groups=groups,
             )
             kwargs["validation_data"] = (
                 (X[valid], y[valid])
