@@ -3,20 +3,18 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from _helpers import tiny_cnn_params
 from emotion_sklearn import EmotionCNNClassifier, ImageLoader, RotationAugmenter
 
 # Generic checks feed rows of any length (3, 4, 10 columns...): read them as
 # one-pixel-high strips with image_shape=(1, -1) so every code path still runs.
-_TINY_CNN = dict(
-    image_shape=(1, -1),
-    n_blocks=1,
-    filters=4,
-    dense_units=8,
-    epochs=1,
-    batch_size=32,
-    early_stopping=False,
-    random_state=0,
-)
+_TINY_CNN = {
+    **tiny_cnn_params(),
+    "image_shape": (1, -1),
+    "epochs": 1,
+    "early_stopping": False,
+    "random_state": 0,
+}
 ESTIMATORS = [
     ImageLoader(image_size=(1, 4), input_shape=(1, -1)),
     RotationAugmenter(image_shape=(1, -1), orientations=("flip_horizontal",)),
