@@ -2,10 +2,14 @@
 
 import numpy as np
 
+EMOTIONS = ("anger", "happiness", "neutral", "sadness")
+
 
 def tiny_cnn_params(prefix=""):
     """Parameters that make EmotionCNNClassifier train in about a second."""
-    params = dict(n_blocks=1, filters=4, dense_units=8, epochs=2, batch_size=32)
+    params = dict(
+        n_blocks=1, filters=4, dense_units=8, n_networks=1, epochs=2, batch_size=32
+    )
     return {prefix + key: value for key, value in params.items()}
 
 
@@ -16,3 +20,40 @@ def toy_faces(n=60, side=8, seed=0):
     level = {"happiness": 0.8, "neutral": 0.5, "sadness": 0.2}
     X = np.stack([level[label] + 0.1 * rng.standard_normal(side * side) for label in y])
     return X.astype(np.float32), y
+
+
+def draw_face(emotion, rng, side=40):
+    """A grey oval face whose mouth and brows say ``emotion``, with noise."""
+    rows, cols = np.mgrid[0:side, 0:side] / (side - 1) - 0.5
+    face = np.where((rows / 0.45) ** 2 + (cols / 0.35) ** 2 < 1, 0.6, 0.2)
+    curve = {"happiness": -0.12, "sadness": 0.12}.get(emotion, 0.0)
+    mouth_row = 0.22 - curve * (1 - (cols / 0.15) ** 2)
+    face[(np.abs(rows - mouth_row) < 0.03) & (np.abs(cols) < 0.15)] = 0.05
+    tilt = {"anger": 0.5, "sadness": -0.3}.get(emotion, 0.0)
+    brow_row = -0.18 + tilt * (np.abs(cols) - 0.15)
+    face[(np.abs(rows - brow_row) < 0.025) & (np.abs(cols) > 0.05)] = 0.05
+    noisy = face + rng.normal(0, 0.05, face.shape) + rng.uniform(-0.1, 0.1)
+    return (np.clip(noisy, 0, 1) * 255).astype(np.uint8)
+
+
+def write_synthetic_dataset(root, n_people=32, per_person=5, seed=0):
+    """A dataset folder in the muxspace layout, drawn rather than copied.
+
+    ``First_Last_000k.jpg`` names (so the person is in the name); each person
+    shows one or two emotions; every emotion has eight people or more.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "images").mkdir(exist_ok=True)
+    lines = ["user.id,image,emotion"]
+    for person in range(n_people):
+        own = [EMOTIONS[person % 4], EMOTIONS[(person // 4) % 4]]
+        for k in range(per_person):
+            emotion = own[k % 2]
+            name = f"Person_{person:02d}_{k + 1:04d}.jpg"
+            Image.fromarray(draw_face(emotion, rng)).save(root / "images" / name)
+            lines.append(f"1,{name},{emotion.upper() if k == 0 else emotion}")
+    (root / "data" / "legend.csv").write_text("\n".join(lines) + "\n")
+    return root

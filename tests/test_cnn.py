@@ -57,7 +57,26 @@ def test_seeded_and_unseeded_fits_follow_each_other(seeds):
     X, y = _toy()
     probas = [_cnn(random_state=seed).fit(X, y).predict_proba(X) for seed in seeds]
     if seeds[0] is not None:
+        # An unseeded fit between two seeded ones does not disturb them.
         np.testing.assert_array_equal(probas[0], probas[2])
+    else:
+        # A seeded fit does not make the unseeded fits after it repeat.
+        assert not np.allclose(probas[0], probas[2])
+
+
+def test_random_state_instances_give_different_networks():
+    X, y = _toy()
+
+    def proba(random_state):
+        return _cnn(random_state=random_state).fit(X, y).predict_proba(X)
+
+    one, two = proba(np.random.RandomState(1)), proba(np.random.RandomState(2))
+    assert not np.allclose(one, two)
+    np.testing.assert_array_equal(one, proba(np.random.RandomState(1)))
+    shared = np.random.RandomState(1)
+    cnn = _cnn(random_state=shared)
+    first = cnn.fit(X, y).predict_proba(X)
+    assert not np.allclose(first, cnn.fit(X, y).predict_proba(X))  # drawn on
 
 
 def test_same_seed_same_predictions_in_a_new_process():
@@ -101,14 +120,26 @@ def test_string_classes_and_probability_columns():
     assert 0 <= cnn.score(X, np.where(y == "sadness", "fear", y)) < 1
 
 
-def test_class_weight_and_sample_weight():
+def test_class_weight_and_sample_weight_change_the_fit():
     X, y = _toy()
-    _cnn(class_weight="balanced", random_state=0).fit(X, y)
+    params = dict(random_state=0, early_stopping=False)
+
+    def proba(**more):
+        return _cnn(**params, **more).fit(X, y).predict_proba(X)
+
+    none = proba(class_weight=None)
+    happy = proba(class_weight={"happiness": 3.0})
+    assert not np.allclose(none, happy)
+    # Weighting a class up raises its share of the probabilities.
+    assert happy[:, 0].mean() > none[:, 0].mean()
+    # Balanced weights on balanced classes change nothing.
+    np.testing.assert_allclose(proba(class_weight="balanced"), none, rtol=1e-5)
     weights = np.linspace(0.5, 2, len(y))
-    _cnn(class_weight={"happiness": 3.0}, random_state=0).fit(
+    weighted = _cnn(class_weight={"happiness": 3.0}, **params).fit(
         X, y, sample_weight=weights
     )
     np.testing.assert_array_equal(weights, np.linspace(0.5, 2, len(y)))  # untouched
+    assert not np.allclose(weighted.predict_proba(X), happy)
 
 
 def test_architecture_parameters_shape_the_network():
@@ -129,7 +160,7 @@ def test_architecture_parameters_shape_the_network():
 def validation_groups(monkeypatch):
     """The ``groups`` each early-stopping split was given, one entry a fit."""
     seen = []
-    original = cnn_module.validation_split
+    original = cnn_module.validation_split  # what _train_split calls
 
     def spy(X, y, **params):
         seen.append(params["groups"])
@@ -180,13 +211,15 @@ def test_too_few_people_for_early_stopping():
         _cnn(validation_fraction=0.1).fit(X, y, groups=np.arange(30) % 3)
 
 
-def test_partial_fit_trains_without_groups():
-    # scikeras' partial_fit reaches the same training code without going
-    # through our fit; it must not depend on anything fit sets up.
+def test_partial_fit_trains_on_every_row(validation_groups):
+    # As scikit-learn's MLP: no validation rows held out on each call.
     X, y = _toy(n=90)
     cnn = _cnn(random_state=0).partial_fit(X, y)
     assert len(cnn.history_["loss"]) == 1
-    assert "val_loss" in cnn.history_
+    assert "val_loss" not in cnn.history_
+    assert validation_groups == []  # no split was made
+    cnn.partial_fit(X, y)
+    assert len(cnn.history_["loss"]) == 2
 
 
 def test_early_stopping_records_validation_history():
@@ -219,10 +252,10 @@ def test_wrong_row_length_at_predict():
         cnn.predict(np.zeros((2, 49), dtype=np.float32))
 
 
-def test_rows_that_are_not_the_image_shape():
+def test_rows_that_are_not_the_image_size():
     X, y = _toy()
-    with pytest.raises(ValueError, match=r"rows of 64 pixels.*image_shape=\(5, 5\)"):
-        _cnn(image_shape=(5, 5)).fit(X, y)
+    with pytest.raises(ValueError, match=r"rows of 64 pixels.*image_size=\(5, 5\)"):
+        _cnn(image_size=(5, 5)).fit(X, y)
     with pytest.raises(ValueError, match=r"rows of 60 pixels.*\(square\)"):
         _cnn().fit(X[:, :60], y)
 
@@ -250,7 +283,7 @@ def test_bad_parameters_are_named():
 
 def test_flip_test_time_averages_an_image_and_its_mirror():
     X, y = _toy()
-    cnn = _cnn(random_state=0).fit(X, y)
+    cnn = _cnn(random_state=0, flip_test_time=False).fit(X, y)
     mirrored = X.reshape(-1, 8, 8)[:, :, ::-1].reshape(len(X), -1)
     expected = (cnn.predict_proba(X) + cnn.predict_proba(mirrored)) / 2
     cnn.set_params(flip_test_time=True)
@@ -273,7 +306,7 @@ def test_random_augmentation_acts_in_training_only():
     np.testing.assert_array_equal(cnn.predict_proba(X), cnn.predict_proba(X))
     again = _cnn(random_state=0, **params).fit(X, y)
     np.testing.assert_allclose(again.predict_proba(X), cnn.predict_proba(X), rtol=1e-5)
-    plain = _cnn(random_state=0).fit(X, y).model_
+    plain = _cnn(random_state=0, random_flip=False).fit(X, y).model_
     assert not any("Random" in layer.__class__.__name__ for layer in plain.layers)
 
 

@@ -1,26 +1,33 @@
-"""scikit-learn's estimator checks on every estimator of the package."""
+"""scikit-learn's estimator checks on every estimator of the package, and
+imbalanced-learn's on the sampler."""
 
 import pytest
+from imblearn.utils.estimator_checks import (
+    parametrize_with_checks as parametrize_with_sampler_checks,
+)
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from _helpers import tiny_cnn_params
 from emotion_sklearn import EmotionCNNClassifier, ImageLoader, RotationAugmenter
 
 # Generic checks feed rows of any length (3, 4, 10 columns...): read them as
-# one-pixel-high strips with image_shape=(1, -1) so every code path still runs.
+# one-pixel-high strips with image_size=(1, -1) so every code path still runs.
 _TINY_CNN = {
     **tiny_cnn_params(),
-    "image_shape": (1, -1),
+    "image_size": (1, -1),
     "epochs": 1,
     "early_stopping": False,
     "random_state": 0,
+    # Off here to keep the checks fast; test_cnn.py covers both.
+    "random_flip": False,
+    "flip_test_time": False,
 }
 ESTIMATORS = [
-    ImageLoader(image_size=(1, 4), input_shape=(1, -1)),
-    RotationAugmenter(image_shape=(1, -1), orientations=("flip_horizontal",)),
+    ImageLoader(image_size=(1, 4), input_size=(1, -1)),
+    RotationAugmenter(image_size=(1, -1), orientations=("flip_horizontal",)),
     EmotionCNNClassifier(**_TINY_CNN),
     # Several networks change the Keras model's output and loss: check that path.
-    EmotionCNNClassifier(**_TINY_CNN, n_networks=2),
+    EmotionCNNClassifier(**{**_TINY_CNN, "n_networks": 2}),
 ]
 
 _TINY_NET = (
@@ -61,4 +68,18 @@ EXPECTED_FAILED_CHECKS = {
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@parametrize_with_sampler_checks(
+    [RotationAugmenter(image_size=(1, -1), orientations=("flip_horizontal",))],
+    expected_failed_checks=lambda est: {
+        "check_samplers_pandas_sparse": (
+            "pixel rows are dense: sparse input, pandas' sparse columns included, "
+            "is refused with a TypeError (check_estimator_sparse_tag checks that)."
+        ),
+    },
+)
+def test_imbalanced_learn_compatible_sampler(estimator, check):
     check(estimator)

@@ -1,43 +1,19 @@
 """EmotionCNNClassifier: a Keras CNN that is a scikit-learn classifier."""
 
-import contextlib
 import functools
 import math
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras.wrappers import KerasClassifier
-from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._layers import FusedBatchNormalization, averaged_accuracy, member_crossentropy
-from ._shapes import resolve_image_shape
+from ._scikeras_seam import ScikerasSeam
+from ._shapes import resolve_image_size
 from ._validation import check_groups, validation_split
-
-try:  # scikeras itself reaches for the same private module.
-    from tensorflow.python.framework import config as _tf_config
-except ImportError:  # pragma: no cover - other Keras backends
-    _tf_config = None
-
-
-@contextlib.contextmanager
-def _restore_op_determinism():
-    """Undo the op determinism scikeras 0.13 leaves switched on.
-
-    scikeras sets ``TF_DETERMINISTIC_OPS=1`` *before* asking whether
-    determinism was on, so it always sees "on" and never switches it off
-    again; a later unseeded fit then fails with "Random ops require a seed".
-    """
-    was_enabled = _tf_config is not None and _tf_config.is_op_determinism_enabled()
-    try:
-        yield
-    finally:
-        if _tf_config is not None and not was_enabled:
-            _tf_config.disable_op_determinism()
 
 
 def _cosine_learning_rate(epoch, _current, *, start, epochs):
@@ -68,7 +44,7 @@ class _LayerSeeds:
         return keras.initializers.GlorotUniform(seed=self.draw())
 
 
-class EmotionCNNClassifier(KerasClassifier):
+class EmotionCNNClassifier(ScikerasSeam):
     """A convolutional network for face images, as a scikit-learn classifier.
 
     It takes the flat grayscale rows that :class:`ImageLoader` makes,
@@ -78,12 +54,20 @@ class EmotionCNNClassifier(KerasClassifier):
     (counting from 0) has ``filters * 2**b`` filters. A global average pooling
     (or a flatten) layer, an optional dense layer and a softmax follow.
 
+    The defaults are the package's recommended recipe: two four-block
+    networks trained side by side on balanced class weights, each training
+    image mirrored at random every epoch, each prediction averaged with its
+    mirror image's. ``benchmarks/README.md`` has what they score and what
+    was measured against them.
+
     Parameters
     ----------
-    image_shape : (int, int) or None, default=None
+    image_size : (int, int) or None, default=None
         ``(height, width)`` of the images in each row; one side may be -1.
-        ``None`` takes square images.
-    n_blocks : int, default=3
+        ``None`` reads it from ``pixel_<row>_<col>`` column names (a
+        DataFrame from :class:`ImageLoader` with pandas output, as in
+        :func:`make_emotion_pipeline`), else takes square images.
+    n_blocks : int, default=4
         Number of convolution blocks.
     filters : int, default=16
         Filters in the first block; each further block doubles them.
@@ -93,7 +77,7 @@ class EmotionCNNClassifier(KerasClassifier):
         Dropout rate after each block and after the dense layer.
     dense_units : int, default=64
         Units of the hidden dense layer; 0 leaves it out.
-    n_networks : int, default=1
+    n_networks : int, default=2
         Train this many networks of this architecture side by side, from
         different initial weights and with their own dropout and augmentation
         draws, on the same batches; predictions average their probabilities
@@ -117,7 +101,7 @@ class EmotionCNNClassifier(KerasClassifier):
         Keras' ``use_ema``) with this momentum per training step, and
         validate, early-stop and predict with the averaged weights; ``None``
         uses the raw weights.
-    random_flip : bool, default=False
+    random_flip : bool, default=True
         Mirror each training image left-right with probability 1/2, afresh
         every epoch (inside the network, at training time only).
     random_shift : float, default=0.0
@@ -127,10 +111,10 @@ class EmotionCNNClassifier(KerasClassifier):
         Rotate training images by up to this many degrees either way.
     random_zoom : float, default=0.0
         Zoom training images in or out by up to this fraction.
-    epochs : int, default=20
+    epochs : int, default=25
         Maximum passes over the training rows.
     batch_size : int, default=64
-    class_weight : dict, "balanced" or None, default=None
+    class_weight : dict, "balanced" or None, default="balanced"
         Weights per class, as in scikit-learn; "balanced" weights classes
         inversely to their frequency.
     early_stopping : bool, default=True
@@ -140,12 +124,17 @@ class EmotionCNNClassifier(KerasClassifier):
         flips and 90-degree rotations) are dropped from training rather than
         leaking into it.
     validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=6
-    flip_test_time : bool, default=False
+    n_iter_no_change : int, default=10
+    flip_test_time : bool, default=True
         Test-time augmentation: average the probabilities of each image and
         its mirror image (twice the prediction cost).
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for every fit, run after the estimator's own
+        (learning-rate schedule, weight averaging, early stopping).
     random_state : int, RandomState instance or None, default=None
-        Seeds weights, shuffling, dropout and the validation split.
+        Seeds weights, shuffling, dropout and the validation split. A
+        ``RandomState`` instance is drawn from once per fit, so different
+        instances (or later fits with the same one) give different networks.
     verbose : int, default=0
         Keras' progress output: 0 silent, 1 progress bar, 2 one line an epoch.
 
@@ -154,7 +143,7 @@ class EmotionCNNClassifier(KerasClassifier):
     classes_ : ndarray
         The class labels, in the order of ``predict_proba``'s columns.
     n_features_in_ : int
-    image_shape_ : (int, int)
+    image_size_ : (int, int)
         The image shape the network was built for.
     model_ : keras.Model
     history_ : dict
@@ -167,27 +156,14 @@ class EmotionCNNClassifier(KerasClassifier):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.random((20, 64), dtype=np.float32)
     >>> y = np.array(["happiness", "sadness"] * 10)
-    >>> cnn = EmotionCNNClassifier(n_blocks=1, filters=4, epochs=1,
+    >>> cnn = EmotionCNNClassifier(n_blocks=1, filters=4, n_networks=1, epochs=1,
     ...                            early_stopping=False, random_state=0)
     >>> cnn.fit(X, y).predict(X[:2]).shape
     (2,)
     """
 
-    # scikeras reads these attributes; they are fixed here, not parameters.
-    model = None
-    build_fn = None
-    warm_start = False
-    optimizer = "adam"
-    loss = "sparse_categorical_crossentropy"
-    metrics = None
-    validation_batch_size = None
-    callbacks = None
-    validation_split = 0.0
-    shuffle = True
-    run_eagerly = False
-
     _parameter_constraints = {
-        "image_shape": ["array-like", None],
+        "image_size": ["array-like", None],
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "filters": [Interval(Integral, 1, None, closed="left")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
@@ -210,6 +186,7 @@ class EmotionCNNClassifier(KerasClassifier):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "flip_test_time": ["boolean"],
+        "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -217,33 +194,34 @@ class EmotionCNNClassifier(KerasClassifier):
     def __init__(
         self,
         *,
-        image_shape=None,
-        n_blocks=3,
+        image_size=None,
+        n_blocks=4,
         filters=16,
         kernel_size=3,
         dropout=0.25,
         dense_units=64,
-        n_networks=1,
+        n_networks=2,
         batch_norm=True,
         global_pooling=True,
         learning_rate=1e-3,
         lr_schedule="constant",
         ema_momentum=None,
-        random_flip=False,
+        random_flip=True,
         random_shift=0.0,
         random_rotation=0.0,
         random_zoom=0.0,
-        epochs=20,
+        epochs=25,
         batch_size=64,
-        class_weight=None,
+        class_weight="balanced",
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=6,
-        flip_test_time=False,
+        n_iter_no_change=10,
+        flip_test_time=True,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
-        self.image_shape = image_shape
+        self.image_size = image_size
         self.n_blocks = n_blocks
         self.filters = filters
         self.kernel_size = kernel_size
@@ -266,12 +244,13 @@ class EmotionCNNClassifier(KerasClassifier):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.flip_test_time = flip_test_time
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 
     # -- scikit-learn API -------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Build a new network and train it on ``(X, y)``.
 
         Parameters
@@ -287,8 +266,6 @@ class EmotionCNNClassifier(KerasClassifier):
             network never trains on, so that it stops when it stops getting
             better on new people rather than on new photos of people it has
             seen. In a pipeline: ``pipe.fit(paths, y, cnn__groups=people)``.
-        **kwargs : dict
-            Passed on to :meth:`keras.Model.fit`.
 
         Returns
         -------
@@ -307,85 +284,125 @@ class EmotionCNNClassifier(KerasClassifier):
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
             sample_weight = np.array(sample_weight, dtype=np.float64)
-        if groups is not None:
-            # scikeras hands fit's keyword arguments on to _fit_keras_model,
-            # which takes the groups out before they reach Keras.
-            kwargs["groups"] = check_groups(groups, len(y))
-        with _restore_op_determinism():
-            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        with self._scikeras_fit(groups=check_groups(groups, len(y))):
+            return super().fit(X, y, sample_weight=sample_weight)
 
-    def predict_proba(self, X, **kwargs):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one more epoch on ``(X, y)``, keeping the network.
+
+        As scikit-learn's MLP does, ``partial_fit`` trains on every row it is
+        given: no validation rows are held out and nothing stops early (the
+        caller decides when to stop). Learning-rate schedules that follow the
+        validation loss follow the training loss instead.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height * width)
+        y : array-like of shape (n_samples,)
+        classes : array-like, default=None
+            Ignored; the classes are those of the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : EmotionCNNClassifier
+        """
+        self._validate_params()
+        with self._scikeras_fit(partial=True):
+            return super().partial_fit(X, y, sample_weight=sample_weight)
+
+    def predict_proba(self, X):
         """Class probabilities, one row per image, columns in ``classes_`` order.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, height * width)
-        **kwargs : dict
-            Ignored; kept for scikeras' signature.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
         # scikeras' target encoder squeezes a single row to shape (n_classes,).
-        return np.atleast_2d(super().predict_proba(X, **kwargs))
+        return np.atleast_2d(super().predict_proba(X))
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
-        """Train for one more epoch, keeping the network; see scikeras."""
-        self._validate_params()
-        with _restore_op_determinism():
-            return super().partial_fit(
-                X, y, classes=classes, sample_weight=sample_weight, **kwargs
-            )
+    # -- hooks the scikeras seam calls ------------------------------------
 
-    # scikit-learn's repr (only the parameters that differ from the defaults),
-    # not scikeras' one-parameter-a-line listing.
-    __repr__ = BaseEstimator.__repr__
-    # The network is built from our own parameters, so scikeras' routed
-    # parameters (model__*, optimizer__*) have nothing to reach; unknown names
-    # get scikit-learn's error listing the valid ones.
-    set_params = BaseEstimator.set_params
-    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
+    def _check_rows(self, X, *, reset):
+        X = validate_data(self, X, reset=reset, dtype=np.float32)
+        image_size = resolve_image_size(
+            self.image_size,
+            X.shape[1],
+            feature_names=getattr(self, "feature_names_in_", None),
+            owner=type(self).__name__,
+        )
+        if reset:
+            self.image_size_ = image_size
+        return X
 
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "model_")
-
-    def __sklearn_tags__(self):
-        # scikeras 0.13 predates scikit-learn 1.6's tags and lists
-        # ClassifierMixin after BaseEstimator, whose tags then never apply:
-        # is_classifier() was False and cross-validation stopped stratifying.
-        tags = super().__sklearn_tags__()
-        tags.estimator_type = "classifier"
-        tags.classifier_tags = ClassifierTags()
-        tags.target_tags.required = True
-        tags.input_tags.allow_nan = False
-        return tags
-
-    # -- scikeras hooks ---------------------------------------------------
-
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        if X is not None:
-            X = validate_data(self, X, reset=reset, dtype=np.float32)
-            image_shape = resolve_image_shape(
-                self.image_shape, X.shape[1], owner=type(self).__name__
-            )
-            if reset:
-                self.image_shape_ = image_shape
-        return super()._validate_data(X=X, y=y, reset=reset, y_numeric=y_numeric)
-
-    def _predict_raw(self, X, **kwargs):
-        # Replaces scikeras' version, which always goes through Model.predict:
-        # that builds a tf.data pipeline per call (tens of ms), which dominates
-        # predicting one or a few images.
-        check_is_fitted(self)
-        X, _ = self._validate_data(X=X, y=None)
-        X = self.feature_encoder_.transform(X)
+    def _proba_from_rows(self, X):
         proba = self._run_network(X)
         if self.flip_test_time:
-            mirrored = np.asarray(X, dtype=np.float32).reshape(-1, *self.image_shape_)
+            mirrored = np.asarray(X, dtype=np.float32).reshape(-1, *self.image_size_)
             mirrored = mirrored[:, :, ::-1].reshape(len(mirrored), -1)
             proba = (proba + self._run_network(mirrored)) / 2
         return proba
+
+    def _training_plan(self, X, y, sample_weight, *, groups, partial):
+        """The rows Keras trains on, its extra fit arguments and callbacks."""
+        validate = self.early_stopping and not partial
+        fit_kwargs = {}
+        if validate:
+            X, y, sample_weight, fit_kwargs["validation_data"] = self._train_split(
+                X, y, sample_weight, groups
+            )
+        return X, y, sample_weight, fit_kwargs, self._training_callbacks(validate)
+
+    def _train_split(self, X, y, sample_weight, groups):
+        """Training rows and Keras' ``validation_data`` for early stopping."""
+        train, valid = validation_split(
+            X,
+            y,
+            fraction=self.validation_fraction,
+            random_state=self._seed,
+            groups=groups,
+        )
+        validation_data = (X[valid], y[valid])
+        if sample_weight is not None:
+            validation_data += (sample_weight[valid],)
+            sample_weight = sample_weight[train]
+        return X[train], y[train], sample_weight, validation_data
+
+    def _training_callbacks(self, validate):
+        """The Keras callbacks the parameters ask for, in the order they act."""
+        callbacks = []
+        if self.lr_schedule == "cosine":
+            schedule = functools.partial(
+                _cosine_learning_rate, start=self.learning_rate, epochs=self.epochs
+            )
+            callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
+        if self.ema_momentum is not None:
+            # Before EarlyStopping: the averaged weights are in the model when
+            # it scores and keeps the best epoch. Without early stopping Keras
+            # writes the averages into the model when fit ends.
+            callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+        if validate:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    patience=self.n_iter_no_change, restore_best_weights=True
+                )
+            )
+        if self.lr_schedule == "plateau":
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss" if validate else "loss",
+                    factor=0.3,
+                    patience=max(1, self.n_iter_no_change // 3),
+                    min_lr=self.learning_rate / 100,
+                )
+            )
+        return callbacks
+
+    # -- the network --------------------------------------------------------
 
     def _run_network(self, X):
         if len(X) <= self.batch_size:
@@ -396,8 +413,8 @@ class EmotionCNNClassifier(KerasClassifier):
         return proba.mean(axis=1) if proba.ndim == 3 else proba
 
     def _keras_build_fn(self):
-        seeds = _LayerSeeds(self._random_state)
-        height, width = self.image_shape_
+        seeds = _LayerSeeds(self._seed)
+        height, width = self.image_size_
         inputs = keras.Input(shape=(height * width,), name="pixels")
         images = keras.layers.Reshape((height, width, 1))(inputs)
         if self.n_networks == 1:
@@ -483,57 +500,3 @@ class EmotionCNNClassifier(KerasClassifier):
             x = keras.layers.Activation("relu")(x)
         x = keras.layers.MaxPooling2D(2, padding="same")(x)
         return keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)
-
-    def _fit_keras_model(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-    ):
-        groups = kwargs.pop("groups", None)
-        extra_callbacks = []
-        if self.lr_schedule == "cosine":
-            schedule = functools.partial(
-                _cosine_learning_rate, start=self.learning_rate, epochs=self.epochs
-            )
-            extra_callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
-        if self.ema_momentum is not None:
-            # Before EarlyStopping: the averaged weights are in the model when
-            # it scores and keeps the best epoch. Without early stopping Keras
-            # writes the averages into the model when fit ends.
-            extra_callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-        if self.early_stopping and "validation_data" not in kwargs:
-            train, valid = validation_split(
-                X,
-                y,
-                fraction=self.validation_fraction,
-                random_state=self._random_state,
-                groups=groups,
-            )
-            kwargs["validation_data"] = (
-                (X[valid], y[valid])
-                if sample_weight is None
-                else (X[valid], y[valid], sample_weight[valid])
-            )
-            X, y = X[train], y[train]
-            sample_weight = None if sample_weight is None else sample_weight[train]
-            extra_callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    patience=self.n_iter_no_change, restore_best_weights=True
-                )
-            )
-        if self.lr_schedule == "plateau":
-            extra_callbacks.append(
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_loss" if "validation_data" in kwargs else "loss",
-                    factor=0.3,
-                    patience=max(1, self.n_iter_no_change // 3),
-                    min_lr=self.learning_rate / 100,
-                )
-            )
-        given_callbacks = self._fit_callbacks
-        self._fit_callbacks = [*given_callbacks, *extra_callbacks]
-        try:
-            return super()._fit_keras_model(
-                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-            )
-        finally:
-            # A fitted callback holds the model; it must not be pickled with us.
-            self._fit_callbacks = given_callbacks
