@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from imblearn.pipeline import make_pipeline
 from sklearn.dummy import DummyClassifier
@@ -46,9 +47,9 @@ def test_random_rotations_are_seeded():
 def test_quarter_turns_need_square_images():
     X = np.zeros((2, 6))
     with pytest.raises(ValueError, match=r"need square images, got 2x3"):
-        RotationAugmenter(image_shape=(2, 3)).fit_resample(X, [0, 1])
+        RotationAugmenter(image_size=(2, 3)).fit_resample(X, [0, 1])
     flipped, _ = RotationAugmenter(
-        image_shape=(2, -1), orientations=["flip_vertical", "rotate_180"]
+        image_size=(2, -1), orientations=["flip_vertical", "rotate_180"]
     ).fit_resample(X, [0, 1])
     assert flipped.shape == (6, 6)
 
@@ -60,8 +61,35 @@ def test_bad_orientations_are_named(orientations):
 
 
 def test_rows_that_are_not_square_images():
-    with pytest.raises(ValueError, match=r"rows of 5 pixels.*image_shape"):
+    with pytest.raises(ValueError, match=r"rows of 5 pixels.*image_size"):
         RotationAugmenter().fit_resample(np.zeros((2, 5)), [0, 1])
+
+
+def test_sample_indices_trace_each_copy_to_its_row():
+    augmenter = RotationAugmenter(orientations=["flip_horizontal", "rotate_180"])
+    X = np.stack([CORNER.ravel(), 2 * CORNER.ravel()])
+    X_aug, _ = augmenter.fit_resample(X, np.array(["anger", "sadness"]))
+    assert augmenter.sample_indices_.tolist() == [0, 1, 0, 1, 0, 1]
+    np.testing.assert_array_equal(
+        X_aug.max(axis=1), X[augmenter.sample_indices_].max(axis=1)
+    )
+
+
+def test_dataframes_and_lists_come_back_in_their_own_type():
+    from emotion_sklearn._shapes import pixel_feature_names
+
+    names = pixel_feature_names((2, 3))
+    frame = pd.DataFrame(np.arange(12.0).reshape(2, 6), columns=names)
+    augmenter = RotationAugmenter(orientations=["flip_horizontal"])
+    X_aug, y_aug = augmenter.fit_resample(frame, pd.Series(["anger", "sadness"]))
+    assert isinstance(X_aug, pd.DataFrame) and list(X_aug.columns) == list(names)
+    assert isinstance(y_aug, pd.Series)
+    assert augmenter.image_size_ == (2, 3)  # read from the column names
+    np.testing.assert_array_equal(X_aug.iloc[2], [2.0, 1, 0, 5, 4, 3])
+    X_list, y_list = augmenter.set_params(image_size=(2, 3)).fit_resample(
+        frame.to_numpy().tolist(), ["a", "b"]
+    )
+    assert isinstance(X_list, list) and isinstance(y_list, list)
 
 
 def test_acts_at_fit_time_only():

@@ -22,7 +22,7 @@ from emotion_sklearn import (
 
 
 def _fast_pipeline(**params):
-    """The default pipeline at 24x24 with a tiny network."""
+    """The default pipeline at 24x24 with one tiny network."""
     defaults = {"load__image_size": (24, 24), **tiny_cnn_params("cnn__")}
     return make_emotion_pipeline(**{**defaults, **params})
 
@@ -42,6 +42,23 @@ def test_steps_and_defaults():
     assert cnn.class_weight == "balanced"
     assert cnn.n_networks == 2 and cnn.n_iter_no_change == 10
     assert cnn.n_blocks == 4
+    # One recipe: the pipeline's steps are their classes' defaults.
+    assert cnn.get_params() == EmotionCNNClassifier().get_params()
+    loader = pipe.named_steps["load"]
+    assert loader.get_params() == ImageLoader().get_params()
+    assert loader.crop_fraction == 0.7 and loader.image_size == (48, 48)
+
+
+def test_the_image_size_is_set_once_and_may_be_non_square(small_faces):
+    X, y, _ = small_faces
+    pipe = _fast_pipeline(
+        load__image_size=(20, 12),
+        augment=RotationAugmenter(orientations=("flip_horizontal",)),
+        random_state=0,
+    ).fit(X, y)
+    assert pipe.named_steps["augment"].image_size_ == (20, 12)
+    assert pipe.named_steps["cnn"].image_size_ == (20, 12)
+    assert pipe.predict_proba(X[:3]).shape == (3, 4)
 
 
 def test_keywords_set_steps_and_parameters():
@@ -82,7 +99,7 @@ def test_pipeline_pickles_before_fit():
     assert clone.get_params()["cnn__filters"] == 16
 
 
-# -- on real images --------------------------------------------------------------
+# -- on image files ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

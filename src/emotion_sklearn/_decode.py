@@ -6,6 +6,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 FIT_MODES = ("crop", "pad", "stretch")
+# Larger images are refused before decoding: a 13000x13000 PNG would take
+# gigabytes. 64 million pixels is above any phone or camera photo (8000x8000).
+MAX_IMAGE_PIXELS = 64_000_000
 
 # ITU-R 601-2 luma, the weights Pillow's convert("L") uses, so that arrays and
 # files of the same picture give the same pixels.
@@ -26,18 +29,25 @@ class ImageLoadError(ValueError):
         self.index = index
 
 
-def fit_box(source_size, target_size, fit):
+def _pil_size(image_size):
+    """Pillow's ``(width, height)`` of the package's ``(height, width)``."""
+    height, width = image_size
+    return (width, height)
+
+
+def fit_box(source_size, pil_size, fit):
     """The region of the source, ``(left, upper, right, lower)``, to resize.
 
-    ``crop`` takes the largest centred region with the target's aspect ratio;
-    ``stretch`` and ``pad`` take the whole image.
+    Both sizes are Pillow's ``(width, height)``. ``crop`` takes the largest
+    centred region with the target's aspect ratio; ``stretch`` and ``pad``
+    take the whole image.
     """
     width, height = source_size
     if fit != "crop":
         return (0.0, 0.0, float(width), float(height))
-    target_w, target_h = target_size
-    crop_w = min(width, height * target_w / target_h)
-    crop_h = min(height, width * target_h / target_w)
+    pil_w, pil_h = pil_size
+    crop_w = min(width, height * pil_w / pil_h)
+    crop_h = min(height, width * pil_h / pil_w)
     left = (width - crop_w) / 2
     upper = (height - crop_h) / 2
     return (left, upper, left + crop_w, upper + crop_h)
@@ -52,29 +62,30 @@ def _central_crop(image, fraction):
     return image.crop((left, upper, left + keep_w, upper + keep_h))
 
 
-def fit_to_size(image, target_size, fit, crop_fraction=1.0):
-    """Resize a one-band image (mode ``L`` or ``F``) to ``target_size``.
+def fit_to_size(image, pil_size, fit, crop_fraction=1.0):
+    """Resize a one-band image (mode ``L`` or ``F``) to ``pil_size``.
 
-    ``crop_fraction`` < 1 first keeps that fraction of the width and height
-    around the centre, where the face is.
+    ``pil_size`` is Pillow's ``(width, height)``. ``crop_fraction`` < 1 first
+    keeps that fraction of the width and height around the centre, where the
+    face is.
     """
     image = _central_crop(image, crop_fraction)
-    if image.size == tuple(target_size):
+    if image.size == tuple(pil_size):
         return image
     if fit == "pad":
         # Letterbox: scale to fit inside, centre on a black canvas.
-        scale = min(target_size[0] / image.width, target_size[1] / image.height)
+        scale = min(pil_size[0] / image.width, pil_size[1] / image.height)
         inner = (
             max(1, round(image.width * scale)),
             max(1, round(image.height * scale)),
         )
-        canvas = Image.new(image.mode, tuple(target_size), 0)
+        canvas = Image.new(image.mode, tuple(pil_size), 0)
         resized = image.resize(inner, Image.Resampling.BILINEAR)
-        offset = ((target_size[0] - inner[0]) // 2, (target_size[1] - inner[1]) // 2)
+        offset = ((pil_size[0] - inner[0]) // 2, (pil_size[1] - inner[1]) // 2)
         canvas.paste(resized, offset)
         return canvas
-    box = fit_box(image.size, target_size, fit)
-    return image.resize(tuple(target_size), Image.Resampling.BILINEAR, box=box)
+    box = fit_box(image.size, pil_size, fit)
+    return image.resize(tuple(pil_size), Image.Resampling.BILINEAR, box=box)
 
 
 def _to_single_band(image):
@@ -96,7 +107,22 @@ def _to_single_band(image):
     return image.convert("L")
 
 
+class _TooLarge(ValueError):
+    pass
+
+
+def _check_pixel_count(image, path):
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _TooLarge(
+            f"{width}x{height} is {width * height:,} pixels, above the "
+            f"{MAX_IMAGE_PIXELS:,} this package decodes; downscale it first"
+        )
+
+
 def _reason(exc, path):
+    if isinstance(exc, _TooLarge):
+        return str(exc)
     if isinstance(exc, FileNotFoundError):
         return "no such file"
     if isinstance(exc, IsADirectoryError):
@@ -112,14 +138,14 @@ def _reason(exc, path):
     return f"the file is truncated or corrupt ({exc})"
 
 
-def decode_file(path, target_size, fit, *, crop_fraction=1.0, index=None):
+def decode_file(path, image_size, fit, *, crop_fraction=1.0, index=None):
     """Decode one file by its content into a ``float32`` array in [0, 1].
 
     Parameters
     ----------
     path : str or path-like
-    target_size : (int, int)
-        ``(width, height)``.
+    image_size : (int, int)
+        ``(height, width)`` of the output.
     fit : {"crop", "pad", "stretch"}
     crop_fraction : float, default=1.0
         Fraction of the width and height kept around the centre.
@@ -132,14 +158,15 @@ def decode_file(path, target_size, fit, *, crop_fraction=1.0, index=None):
     """
     try:
         with Image.open(path) as image:
+            _check_pixel_count(image, path)
             # JPEG only: decode straight to the smallest 1/2, 1/4 or 1/8 scale
             # that is still at least as large as the target. Ask for the larger
             # side in both directions so an EXIF rotation cannot make it short.
-            side = int(np.ceil(max(target_size) / crop_fraction))
+            side = int(np.ceil(max(image_size) / crop_fraction))
             image.draft("L", (side, side))
             image = ImageOps.exif_transpose(image)
             band = _to_single_band(image)
-            resized = fit_to_size(band, target_size, fit, crop_fraction)
+            resized = fit_to_size(band, _pil_size(image_size), fit, crop_fraction)
             pixels = np.asarray(resized, dtype=np.float32)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         where = "" if index is None else f" at position {index}"
@@ -180,10 +207,13 @@ def array_to_grayscale(images):
     return gray
 
 
-def resize_array(pixels, target_size, fit, crop_fraction=1.0):
-    """Resize one ``(h, w)`` float32 array like :func:`decode_file` resizes files."""
-    if pixels.shape[::-1] == tuple(target_size) and crop_fraction >= 1:
+def resize_array(pixels, image_size, fit, crop_fraction=1.0):
+    """Resize one ``(h, w)`` float32 array like :func:`decode_file` resizes files.
+
+    ``image_size`` is the output's ``(height, width)``.
+    """
+    if pixels.shape == tuple(image_size) and crop_fraction >= 1:
         return pixels
     image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32))
-    resized = fit_to_size(image, target_size, fit, crop_fraction)
+    resized = fit_to_size(image, _pil_size(image_size), fit, crop_fraction)
     return np.asarray(resized, dtype=np.float32)

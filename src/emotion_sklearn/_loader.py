@@ -17,7 +17,7 @@ from ._decode import (
     decode_file,
     resize_array,
 )
-from ._shapes import resolve_image_shape
+from ._shapes import pixel_feature_names, resolve_image_size
 
 # Below this many files a thread pool costs more than it saves.
 _MIN_FILES_PER_JOB = 32
@@ -63,14 +63,16 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         resizes it: faces are centred, so this keeps the face and drops
         borders. ``"pad"`` scales the whole image to fit and pads with black.
         ``"stretch"`` resizes without keeping the aspect ratio.
-    crop_fraction : float in (0, 1], default=1.0
+    crop_fraction : float in (0, 1], default=0.7
         Fraction of the image's width and height kept around its centre
         before fitting; the dataset's faces fill about the middle half of each
         photo, so a value below 1 gives the face more of the output pixels.
-    input_shape : (int, int) or None, default=None
+        1.0 keeps the whole image.
+    input_size : (int, int) or None, default=None
         ``(height, width)`` of the images when ``X`` is a 2-D numeric array of
         flattened pixel rows; one side may be ``-1`` to infer it, as in
-        :func:`numpy.reshape`. ``None`` takes square images.
+        :func:`numpy.reshape`. ``None`` reads it from ``pixel_<row>_<col>``
+        column names, else takes square images.
     n_jobs : int or None, default=None
         Threads that decode files in parallel (Pillow releases the GIL while
         decoding). ``None`` means 1 unless in a :func:`joblib.parallel_config`
@@ -92,24 +94,30 @@ class ImageLoader(TransformerMixin, BaseEstimator):
     - an image stack ``(n, h, w)`` or ``(n, h, w, c)`` with 1 to 4 channels;
       integer images are scaled by their type's range (255, or 65535 for
       ``uint16``), float images are taken as already scaled;
-    - a 2-D numeric array of flattened images, see ``input_shape``.
+    - a 2-D numeric array of flattened images, see ``input_size``.
 
-    The loader learns nothing, so ``transform`` works without ``fit``.
+    A file above 64 million pixels (8000x8000) is refused with
+    :class:`ImageLoadError` before it is decoded.
+
+    The loader learns nothing, so ``transform`` works without ``fit``. Its
+    columns are named ``pixel_<row>_<col>``: with
+    ``set_output(transform="pandas")`` the later steps read the image size
+    from those names, so it is set in one place.
 
     Examples
     --------
     >>> import numpy as np
     >>> from emotion_sklearn import ImageLoader
     >>> faces = np.random.default_rng(0).integers(0, 256, (3, 96, 64), dtype=np.uint8)
-    >>> ImageLoader(image_size=(48, 48)).fit_transform(faces).shape
-    (3, 2304)
+    >>> ImageLoader(image_size=(48, 40)).fit_transform(faces).shape
+    (3, 1920)
     """
 
     _parameter_constraints = {
         "image_size": ["array-like"],
         "fit_mode": [StrOptions(set(FIT_MODES))],
         "crop_fraction": [Interval(Real, 0, 1, closed="right")],
-        "input_shape": ["array-like", None],
+        "input_size": ["array-like", None],
         "n_jobs": [Interval(Integral, None, None, closed="neither"), None],
     }
 
@@ -118,14 +126,14 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         *,
         image_size=(48, 48),
         fit_mode="crop",
-        crop_fraction=1.0,
-        input_shape=None,
+        crop_fraction=0.7,
+        input_size=None,
         n_jobs=None,
     ):
         self.image_size = image_size
         self.fit_mode = fit_mode
         self.crop_fraction = crop_fraction
-        self.input_shape = input_shape
+        self.input_size = input_size
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -161,14 +169,14 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             Row-major pixels in [0, 1] for files and integer arrays.
         """
         self._validate_params()
-        height, width = _check_image_size(self.image_size)
+        image_size = _check_image_size(self.image_size)
         kind, images = self._images_from(X, reset=False)
         if kind == "paths":
-            return self._load_files(images, (width, height))
-        out = np.empty((len(images), height * width), dtype=np.float32)
+            return self._load_files(images, image_size)
+        out = np.empty((len(images), image_size[0] * image_size[1]), dtype=np.float32)
         for i, pixels in enumerate(images):
             out[i] = resize_array(
-                pixels, (width, height), self.fit_mode, self.crop_fraction
+                pixels, image_size, self.fit_mode, self.crop_fraction
             ).ravel()
         return out
 
@@ -184,11 +192,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
         """
-        height, width = _check_image_size(self.image_size)
-        return np.asarray(
-            [f"pixel_{r}_{c}" for r in range(height) for c in range(width)],
-            dtype=object,
-        )
+        return pixel_feature_names(_check_image_size(self.image_size))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -286,33 +290,43 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         return array_to_grayscale(array)
 
     def _unflatten(self, rows):
-        shape = resolve_image_shape(
-            self.input_shape, rows.shape[1], owner="ImageLoader", param="input_shape"
+        size = resolve_image_size(
+            self.input_size,
+            rows.shape[1],
+            feature_names=getattr(self, "feature_names_in_", None),
+            owner="ImageLoader",
+            param="input_size",
         )
-        return rows.reshape(len(rows), *shape)
+        return rows.reshape(len(rows), *size)
 
     # -- decoding -------------------------------------------------------
 
-    def _load_files(self, paths, size):
+    def _load_files(self, paths, image_size):
         n_jobs = effective_n_jobs(self.n_jobs)
         n_chunks = min(n_jobs * 4, len(paths) // _MIN_FILES_PER_JOB)
         if n_jobs == 1 or n_chunks < 2:
-            return _decode_chunk(paths, 0, size, self.fit_mode, self.crop_fraction)
+            return _decode_chunk(
+                paths, 0, image_size, self.fit_mode, self.crop_fraction
+            )
         slices = gen_even_slices(len(paths), n_chunks)
         chunks = Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(_decode_chunk)(
-                paths[s], s.start, size, self.fit_mode, self.crop_fraction
+                paths[s], s.start, image_size, self.fit_mode, self.crop_fraction
             )
             for s in slices
         )
         return np.concatenate(chunks)
 
 
-def _decode_chunk(paths, start, size, fit_mode, crop_fraction):
-    out = np.empty((len(paths), size[0] * size[1]), dtype=np.float32)
+def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction):
+    out = np.empty((len(paths), image_size[0] * image_size[1]), dtype=np.float32)
     for offset, path in enumerate(paths):
         pixels = decode_file(
-            path, size, fit_mode, crop_fraction=crop_fraction, index=start + offset
+            path,
+            image_size,
+            fit_mode,
+            crop_fraction=crop_fraction,
+            index=start + offset,
         )
         out[offset] = pixels.ravel()
     return out

@@ -12,10 +12,13 @@ _EXAMPLE_STEPS = {"augment": "RotationAugmenter()", "resample": "RandomOverSampl
 def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     """The recommended pipeline from image paths to emotion labels.
 
-    Steps, in order (any may be set to ``"passthrough"``):
+    Each step is its class with its defaults, which are the recommended
+    recipe. Steps, in order (any may be set to ``"passthrough"``):
 
     - ``load``: :class:`ImageLoader`, 48x48 grayscale rows of the central 70%
-      of each photo, where the face is;
+      of each photo, where the face is, as a DataFrame whose
+      ``pixel_<row>_<col>`` columns tell the later steps the image size, so
+      ``load__image_size`` is the only size to set;
     - ``augment``: ``"passthrough"``; put a :class:`RotationAugmenter` here for
       rotated or mirrored copies of the training images (fit time only);
     - ``resample``: ``"passthrough"``; put an imbalanced-learn sampler here
@@ -27,7 +30,7 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
       epochs with early stopping after 10 epochs without progress, and
       mirror-image averaging at predict (``flip_test_time``).
 
-    The choices, and what was measured against them, are in
+    What the recipe scores, and what was measured against it, is in
     ``benchmarks/README.md``.
 
     Parameters
@@ -49,16 +52,16 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     Examples
     --------
     >>> from emotion_sklearn import make_emotion_pipeline
-    >>> pipe = make_emotion_pipeline(cnn__epochs=1, random_state=0)
+    >>> pipe = make_emotion_pipeline(load__image_size=(64, 80), cnn__epochs=1)
     >>> [name for name, _ in pipe.steps]
     ['load', 'augment', 'resample', 'cnn']
     """
     pipeline = Pipeline(
         [
-            ("load", ImageLoader(image_size=(48, 48), crop_fraction=0.7)),
+            ("load", ImageLoader()),
             ("augment", "passthrough"),
             ("resample", "passthrough"),
-            ("cnn", _default_cnn()),
+            ("cnn", EmotionCNNClassifier()),
         ],
         memory=memory,
     )
@@ -70,7 +73,9 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     pipeline.set_params(**step_params)
     if random_state is not None:
         _seed_steps(pipeline, random_state, params)
-    return pipeline
+    # Named pixel columns carry the image size from the loader to the steps
+    # after it.
+    return pipeline.set_output(transform="pandas")
 
 
 def _check_steps_take_parameters(pipeline, step_params):
@@ -87,29 +92,6 @@ def _check_steps_take_parameters(pipeline, step_params):
                 f"{step!r} in this pipeline; give the step itself too, e.g. "
                 f"{name}={_EXAMPLE_STEPS.get(name, 'an estimator')}."
             )
-
-
-def _default_cnn():
-    # The in-network flip shows each training image once an epoch, mirrored or
-    # not, where a mirror-image sampler doubled every epoch's rows: half the
-    # time an epoch and better minority recall on the five-fold benchmark.
-    # Two networks side by side average away much of one network's seed luck
-    # (0.661 against 0.629 on the benchmark); the validation loss, carried by
-    # a few dozen heavily weighted minority images, is noisy enough that a
-    # patience of 6 stopped one fold at epoch 10 with epoch 4's weights.
-    # A fourth convolution block (128 filters on 6x6 maps, 3x3 after pooling)
-    # beat three on four of the five folds, 0.682 against 0.661, for about 8%
-    # more training time. 25 epochs of two such networks on all 10,459 images
-    # take 7.5 minutes on two CPU cores (12-21 s an epoch).
-    return EmotionCNNClassifier(
-        n_blocks=4,
-        class_weight="balanced",
-        random_flip=True,
-        n_networks=2,
-        epochs=25,
-        n_iter_no_change=10,
-        flip_test_time=True,
-    )
 
 
 def _seed_steps(pipeline, random_state, params):

@@ -10,6 +10,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from ._shapes import resolve_image_size
+
 
 def _history_of(model):
     """The per-epoch history of a classifier or of a pipeline ending in one."""
@@ -101,7 +103,7 @@ def plot_training_curves(model):
     return figure
 
 
-def plot_sample_images(images, y_true, y_pred=None, *, image_shape=None, n_columns=6):
+def plot_sample_images(images, y_true, y_pred=None, *, image_size=None, n_columns=6):
     """A grid of faces titled with their true (and predicted) labels.
 
     Parameters
@@ -111,8 +113,9 @@ def plot_sample_images(images, y_true, y_pred=None, *, image_shape=None, n_colum
     y_true : array-like of shape (n,)
     y_pred : array-like of shape (n,), default=None
         Wrong predictions are titled in red.
-    image_shape : (int, int), default=None
-        Shape of flat rows; ``None`` takes square images.
+    image_size : (int, int), default=None
+        ``(height, width)`` of flat rows; ``None`` reads it from
+        ``pixel_<row>_<col>`` column names, else takes square images.
     n_columns : int, default=6
 
     Returns
@@ -127,10 +130,16 @@ def plot_sample_images(images, y_true, y_pred=None, *, image_shape=None, n_colum
     >>> len(figure.axes)
     2
     """
+    names = getattr(images, "columns", None)
     images = np.asarray(images, dtype=float)
     if images.ndim == 2:
-        side = round(images.shape[1] ** 0.5)
-        images = images.reshape(len(images), *(image_shape or (side, side)))
+        size = resolve_image_size(
+            image_size,
+            images.shape[1],
+            feature_names=names,
+            owner="plot_sample_images",
+        )
+        images = images.reshape(len(images), *size)
     n_rows = -(-len(images) // n_columns)
     n_cols = min(n_columns, len(images))
     figure = Figure(figsize=(1.8 * n_cols, 2.0 * n_rows), layout="constrained")
