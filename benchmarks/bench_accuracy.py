@@ -48,20 +48,22 @@ from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, recall_score
-from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from emotion_sklearn import (
     EmotionCNNClassifier,
+    ImageLoader,
     RotationAugmenter,
     make_emotion_pipeline,
 )
-from emotion_sklearn.datasets import load_facial_expressions
-
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared/data/facial_expressions"
+from emotion_sklearn.datasets import (
+    find_facial_expressions,
+    load_facial_expressions,
+    person_folds,
 )
+
+DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 CLASSES = ["anger", "happiness", "neutral", "sadness"]
 
 
@@ -110,6 +112,11 @@ def make_methods(epochs=None, seed=0):
         batch_norm=False,
         global_pooling=False,
         class_weight=None,
+        n_networks=1,
+        random_flip=False,
+        flip_test_time=False,
+        epochs=20,
+        n_iter_no_change=6,
     )
     return {
         "default": variant(),
@@ -216,12 +223,9 @@ def main(argv=None):
     faces = load_facial_expressions(args.data)
     rows = _subsample(faces, args.n_images)
     paths, y, groups = faces.data[rows], faces.target[rows], faces.groups[rows]
-    X = make_emotion_pipeline()[0].set_params(n_jobs=2).transform(paths)
-    folds = list(
-        StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(
-            X, y, groups
-        )
-    )[: args.only_folds]
+    X = ImageLoader(n_jobs=2).transform(paths)  # the default loader, as an array
+    folds = list(person_folds(args.folds, random_state=0).split(X, y, groups))
+    folds = folds[: args.only_folds]
     for train, test in folds:
         assert not set(groups[train]) & set(groups[test])
 

@@ -18,12 +18,10 @@ from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from emotion_sklearn import make_emotion_pipeline
-from emotion_sklearn.datasets import load_facial_expressions
+from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 from emotion_sklearn.parallel import dask_client
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared/data/facial_expressions"
-)
+DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 
 
 def make_search(epochs, n_jobs):

@@ -18,11 +18,9 @@ import numpy as np
 from PIL import Image
 
 from emotion_sklearn import ImageLoader
-from emotion_sklearn.datasets import load_facial_expressions
+from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared/data/facial_expressions"
-)
+DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 
 
 def baseline(paths, size):

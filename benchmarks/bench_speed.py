@@ -29,11 +29,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 import emotion_sklearn._loader as loader_module
 from emotion_sklearn import EmotionCNNClassifier, ImageLoader, make_emotion_pipeline
 from emotion_sklearn._layers import averaged_accuracy
-from emotion_sklearn.datasets import load_facial_expressions
+from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared/data/facial_expressions"
-)
+DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 
 
 def _subset(faces, n, seed=0):

@@ -3,12 +3,9 @@
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LOCAL_DATA = ROOT.parent / "shared" / "data" / "facial_expressions"
-if LOCAL_DATA.is_dir():
-    # The examples run on the checkout's copy instead of downloading.
-    os.environ.setdefault("EMOTION_SKLEARN_EXAMPLE_DATA", str(LOCAL_DATA))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 project = "emotion-sklearn"
 author = "emotion-sklearn developers"

@@ -5,12 +5,15 @@ import pytest
 from sklearn.model_selection import GroupKFold
 
 from emotion_sklearn.datasets import (
+    find_facial_expressions,
     load_facial_expressions,
     normalize_emotion,
+    person_folds,
     person_from_filename,
 )
 
 
+@pytest.mark.real_data
 def test_real_dataset_default_counts(real_faces):
     counts = dict(zip(*np.unique(real_faces.target, return_counts=True), strict=True))
     assert len(real_faces.data) == 10_459
@@ -27,6 +30,7 @@ def test_real_dataset_default_counts(real_faces):
     ]
 
 
+@pytest.mark.real_data
 def test_real_dataset_groups_are_people(real_faces):
     frame = real_faces.frame.set_index("image")
     assert frame.loc["Aaron_Eckhart_0001.jpg", "person"] == "Aaron_Eckhart"
@@ -38,6 +42,7 @@ def test_real_dataset_groups_are_people(real_faces):
     assert not set(real_faces.groups[train]) & set(real_faces.groups[test])
 
 
+@pytest.mark.real_data
 def test_real_dataset_all_labels(real_data_dir):
     faces = load_facial_expressions(real_data_dir, emotions=None)
     counts = dict(zip(*np.unique(faces.target, return_counts=True), strict=True))
@@ -46,14 +51,50 @@ def test_real_dataset_all_labels(real_data_dir):
     assert counts["contempt"] == 7 and counts["disgust"] == 191
 
 
+@pytest.mark.real_data
 def test_real_dataset_keeps_the_webp_named_jpg(real_faces):
     assert any(p.endswith("facial-expressions_2868588k.jpg") for p in real_faces.data)
 
 
-def test_return_x_y(real_data_dir):
-    X, y = load_facial_expressions(real_data_dir, emotions=["SAD"], return_X_y=True)
-    assert X.shape == y.shape == (214,)
+def test_return_x_y(synthetic_data_dir):
+    X, y = load_facial_expressions(
+        synthetic_data_dir, emotions=["SAD"], return_X_y=True
+    )
+    assert X.shape == y.shape == (40,)
     assert set(y) == {"sadness"}
+
+
+def test_person_folds_keep_each_person_on_one_side(synthetic_faces):
+    faces = synthetic_faces
+    folds = list(person_folds(4).split(faces.data, faces.target, faces.groups))
+    assert len(folds) == 4
+    for train, test in folds:
+        assert not set(faces.groups[train]) & set(faces.groups[test])
+        assert set(faces.target[test]) == set(faces.target)  # stratified
+    again = person_folds(4).split(faces.data, faces.target, faces.groups)
+    np.testing.assert_array_equal(next(again)[1], folds[0][1])
+
+
+def test_find_facial_expressions_looks_in_one_order(
+    tmp_path, monkeypatch, make_dataset
+):
+    monkeypatch.delenv("EMOTION_SKLEARN_DATASET", raising=False)
+    monkeypatch.setenv("EMOTION_SKLEARN_DATA", str(tmp_path / "home"))
+    checkout = tmp_path / "project" / "src"
+    checkout.mkdir(parents=True)
+    assert find_facial_expressions(checkout) is None
+    downloaded = make_dataset(
+        [("b_0001.jpg", "anger")], root=tmp_path / "home" / "facial_expressions"
+    )
+    assert find_facial_expressions(checkout) == downloaded
+    shared = tmp_path / "shared" / "data" / "facial_expressions"
+    make_dataset([("a_0001.jpg", "anger")], root=shared)
+    assert find_facial_expressions(checkout) == shared  # before the data home
+    other = make_dataset([("c_0001.jpg", "anger")], root=tmp_path / "named")
+    monkeypatch.setenv("EMOTION_SKLEARN_DATASET", str(other))
+    assert find_facial_expressions(checkout) == other
+    monkeypatch.setenv("EMOTION_SKLEARN_DATASET", str(tmp_path / "nowhere"))
+    assert find_facial_expressions(checkout) is None
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import io
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,7 +13,7 @@ from emotion_sklearn.datasets import fetch_facial_expressions, get_data_home
 
 def _zip_of(folder, prefix="facial_expressions-master"):
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 archive.write(path, f"{prefix}/{path.relative_to(folder)}")
@@ -26,6 +27,9 @@ def server():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             httpd.requests.append(self.path)
+            if self.path == "/trickle":
+                self._trickle()
+                return
             body = httpd.files.get(self.path)
             if body is None:
                 self.send_error(404)
@@ -34,6 +38,19 @@ def server():
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _trickle(self):
+            # 10 bytes every 50 ms of a promised megabyte, for 10 s at most.
+            self.send_response(200)
+            self.send_header("Content-Length", str(10**6))
+            self.end_headers()
+            for _ in range(200):
+                try:
+                    self.wfile.write(b"x" * 10)
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.05)
 
         def log_message(self, *args):
             pass
@@ -143,3 +160,43 @@ def test_incomplete_existing_folder_is_not_overwritten(tmp_path, server, archive
         fetch_facial_expressions(tmp_path, url=server.url + "/repo.zip")
     assert (mine / "notes.txt").read_text() == "keep me"
     assert server.requests == []
+
+
+def test_an_archive_that_unpacks_too_large_is_refused(tmp_path, server, make_dataset):
+    source = make_dataset([("Ann_0001.jpg", "anger")], root=tmp_path / "source")
+    (source / "padding.bin").write_bytes(bytes(5 * 2**20))  # compresses to ~5 kB
+    server.files["/bomb.zip"] = _zip_of(source)
+    home = tmp_path / "home"
+    with pytest.raises(OSError, match=r"unpacks to .* above max_bytes"):
+        fetch_facial_expressions(home, url=server.url + "/bomb.zip", max_bytes=2**20)
+    assert list(home.iterdir()) == []
+
+
+def test_a_trickling_server_is_given_up_on_at_the_deadline(tmp_path, server):
+    start = time.monotonic()
+    with pytest.raises(OSError, match=r"longer than deadline=0\.5"):
+        fetch_facial_expressions(
+            tmp_path / "home", url=server.url + "/trickle", deadline=0.5, timeout=5
+        )
+    assert time.monotonic() - start < 5
+    assert list((tmp_path / "home").iterdir()) == []
+
+
+def test_a_download_that_does_not_load_is_not_kept(tmp_path, server, make_dataset):
+    source = make_dataset([("Ann_0001.jpg", "anger")], root=tmp_path / "source")
+    (source / "images" / "Ann_0001.jpg").unlink()  # named in the legend, missing
+    (source / "images" / "other.jpg").write_bytes(b"")
+    server.files["/broken.zip"] = _zip_of(source)
+    home = tmp_path / "home"
+    with pytest.raises(OSError, match="does not hold a loadable dataset"):
+        fetch_facial_expressions(home, url=server.url + "/broken.zip")
+    assert list(home.iterdir()) == []
+
+
+def test_a_killed_downloads_scratch_folder_is_removed(tmp_path, server, archive):
+    home = tmp_path / "home"
+    stale = home / ".facial_expressions.abc123.tmp"
+    (stale / "unpacked").mkdir(parents=True)
+    server.files["/repo.zip"] = archive
+    fetch_facial_expressions(home, url=server.url + "/repo.zip")
+    assert [p.name for p in home.iterdir()] == ["facial_expressions"]

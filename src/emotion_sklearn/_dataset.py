@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils import Bunch
 
 DEFAULT_EMOTIONS = ("anger", "happiness", "neutral", "sadness")
@@ -63,6 +64,37 @@ def person_from_filename(filename):
     return _PERSON_SUFFIX.sub("", Path(filename).stem)
 
 
+def person_folds(n_splits=5, *, random_state=0):
+    """The package's split by person: stratified folds no person straddles.
+
+    The command line's validation split is the first fold of
+    ``person_folds(5)``, its searches use ``person_folds(cv)``, and the
+    benchmarks report on ``person_folds(5)``; split with
+    ``.split(X, y, groups)`` where ``groups`` names the person in each image.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    random_state : int or None, default=0
+        Seeds the shuffle of the people before they are dealt into folds.
+
+    Returns
+    -------
+    cv : sklearn.model_selection.StratifiedGroupKFold
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn.datasets import person_folds
+    >>> y = np.array(["anger", "neutral"] * 10)
+    >>> people = np.repeat(np.arange(10), 2)
+    >>> train, test = next(person_folds(5).split(y, y, people))
+    >>> bool(set(people[train]) & set(people[test]))
+    False
+    """
+    return StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
+
+
 def _read_legend(legend_path):
     try:
         legend = pd.read_csv(legend_path, dtype=str, skipinitialspace=True)
@@ -71,6 +103,18 @@ def _read_legend(legend_path):
             f"No legend at {str(legend_path)!r}: expected the "
             "muxspace/facial_expressions layout (data/legend.csv and images/)."
         ) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{str(legend_path)!r} is empty; expected a CSV header "
+            "'user.id,image,emotion' and one row per image."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{str(legend_path)!r} is not UTF-8 text (byte {exc.start}: "
+            f"{exc.reason}); save it as UTF-8, e.g. from UTF-16."
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{str(legend_path)!r} is not a valid CSV: {exc}") from None
     missing = {"image", "emotion"} - set(legend.columns)
     if missing:
         raise ValueError(

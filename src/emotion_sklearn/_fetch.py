@@ -3,18 +3,22 @@
 import hashlib
 import os
 import shutil
-import tempfile
+import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 from ._dataset import DEFAULT_EMOTIONS, load_facial_expressions
+from ._files import remove_stale_scratch, scratch_dir
 
 ARCHIVE_URL = (
     "https://github.com/muxspace/facial_expressions/archive/refs/heads/master.zip"
 )
 DATA_HOME_ENV = "EMOTION_SKLEARN_DATA"
+DATASET_ENV = "EMOTION_SKLEARN_DATASET"
 DATASET_DIRNAME = "facial_expressions"
+# Where a project checkout finds its read-only copy: <parent>/shared/data/...
+_SHARED_COPY = Path("shared") / "data" / DATASET_DIRNAME
 _CHUNK_BYTES = 1 << 20
 
 
@@ -50,16 +54,76 @@ def _is_complete(folder):
     return (folder / "data" / "legend.csv").is_file() and (folder / "images").is_dir()
 
 
-def _download(url, destination, timeout):
-    digest = hashlib.sha256()
+def find_facial_expressions(near=None):
+    """The folder of a local copy of the dataset, or None if there is none.
+
+    The one place the tests, benchmarks, examples and docs look for the
+    data, in this order: the folder named by ``$EMOTION_SKLEARN_DATASET``;
+    ``shared/data/facial_expressions`` in ``near`` or any folder above it
+    (a checkout beside a shared data folder); a copy that
+    :func:`fetch_facial_expressions` downloaded into the data home. Nothing
+    is downloaded or created.
+
+    Parameters
+    ----------
+    near : str or path-like, default=None
+        Where to start looking upwards; ``None`` is the current folder.
+
+    Returns
+    -------
+    folder : pathlib.Path or None
+
+    Examples
+    --------
+    >>> from emotion_sklearn.datasets import find_facial_expressions
+    >>> folder = find_facial_expressions()
+    >>> folder is None or (folder / "data" / "legend.csv").is_file()
+    True
+    """
+    if os.environ.get(DATASET_ENV):
+        named = Path(os.environ[DATASET_ENV]).expanduser()
+        return named if _is_complete(named) else None
+    start = Path(near or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if _is_complete(folder / _SHARED_COPY):
+            return folder / _SHARED_COPY
+    home = os.environ.get(DATA_HOME_ENV) or Path.home() / "emotion_sklearn_data"
+    downloaded = Path(home).expanduser() / DATASET_DIRNAME
+    return downloaded if _is_complete(downloaded) else None
+
+
+def _download(url, destination, timeout, deadline, max_bytes):
+    digest, size = hashlib.sha256(), 0
+    give_up_at = time.monotonic() + deadline
     with (
         urllib.request.urlopen(url, timeout=timeout) as response,
         open(destination, "wb") as out,
     ):
-        while chunk := response.read(_CHUNK_BYTES):
+        # read1 returns what has arrived, so a server that trickles bytes
+        # still meets the deadline check between reads.
+        while chunk := response.read1(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > max_bytes:
+                raise OSError(f"the archive is larger than max_bytes={max_bytes:,}")
+            if time.monotonic() > give_up_at:
+                raise OSError(
+                    f"the download took longer than deadline={deadline} s "
+                    f"({size:,} bytes received)"
+                )
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
+
+
+def _check_unpacked_size(zipped, url, max_bytes):
+    # zipfile never inflates a member past its declared size, so the sum of
+    # the declared sizes bounds what extraction writes.
+    total = sum(member.file_size for member in zipped.infolist())
+    if total > max_bytes:
+        raise OSError(
+            f"{url}: the archive unpacks to {total:,} bytes, above "
+            f"max_bytes={max_bytes:,}; nothing was extracted."
+        )
 
 
 def _find_dataset_root(unpacked):
@@ -73,15 +137,17 @@ def _find_dataset_root(unpacked):
     )
 
 
-def _download_and_unpack(url, final_dir, sha256, timeout):
+def _download_and_unpack(url, final_dir, sha256, timeout, deadline, max_bytes):
     # Everything happens in a scratch folder beside the final one and is moved
-    # into place with one rename, so an interrupted download never leaves a
-    # folder that later looks complete.
-    scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=final_dir.parent))
+    # into place with one rename once it loads, so an interrupted or invalid
+    # download never leaves a folder that later looks complete. A killed
+    # download's scratch folder is removed by the next fetch.
+    remove_stale_scratch(final_dir)
+    scratch = scratch_dir(final_dir)
     try:
         archive = scratch / "archive.zip"
         try:
-            digest = _download(url, archive, timeout)
+            digest = _download(url, archive, timeout, deadline, max_bytes)
         except OSError as exc:
             raise OSError(f"Could not download {url}: {exc}") from exc
         if sha256 is not None and digest != sha256.lower():
@@ -93,10 +159,17 @@ def _download_and_unpack(url, final_dir, sha256, timeout):
                 broken = zipped.testzip()
                 if broken is not None:
                     raise OSError(f"{url}: archive member {broken!r} is corrupt.")
+                _check_unpacked_size(zipped, url, max_bytes)
                 zipped.extractall(scratch / "unpacked")
         except zipfile.BadZipFile as exc:
             raise OSError(f"{url} did not yield a valid zip archive: {exc}") from exc
         dataset_root = _find_dataset_root(scratch / "unpacked")
+        try:
+            load_facial_expressions(dataset_root, emotions=None)
+        except (OSError, ValueError) as exc:
+            raise OSError(
+                f"{url} does not hold a loadable dataset ({exc}); nothing was kept."
+            ) from exc
         os.replace(dataset_root, final_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -110,13 +183,17 @@ def fetch_facial_expressions(
     url=ARCHIVE_URL,
     sha256=None,
     timeout=60,
+    deadline=3600,
+    max_bytes=4 * 2**30,
     return_X_y=False,
 ):
     """Load the ``muxspace/facial_expressions`` dataset, downloading it once.
 
     If ``data_home/facial_expressions`` already holds the dataset it is
     loaded; otherwise the repository archive (about 400 MB) is downloaded,
-    checked, unpacked in a scratch folder and moved into place in one step.
+    checked, unpacked in a scratch folder, loaded once there and only then
+    moved into place in one step: a download that fails any check leaves
+    nothing behind.
 
     Parameters
     ----------
@@ -133,7 +210,13 @@ def fetch_facial_expressions(
         demand, so no checksum is pinned by default; the zip's own CRCs and
         the layout are always checked.
     timeout : float, default=60
-        Seconds to wait for the server before giving up.
+        Seconds to wait for each answer from the server before giving up.
+    deadline : float, default=3600
+        Seconds the whole download may take; a server that sends a trickle
+        is given up on when it passes.
+    max_bytes : int, default=4 GiB
+        The most the archive may weigh, downloaded and unpacked (each); the
+        real archive is about 400 MB.
     return_X_y : bool, default=False
         Passed to :func:`load_facial_expressions`.
 
@@ -156,5 +239,5 @@ def fetch_facial_expressions(
             )
         if not download_if_missing:
             raise OSError(f"No dataset at {str(final_dir)!r} and downloading is off.")
-        _download_and_unpack(url, final_dir, sha256, timeout)
+        _download_and_unpack(url, final_dir, sha256, timeout, deadline, max_bytes)
     return load_facial_expressions(final_dir, emotions=emotions, return_X_y=return_X_y)
