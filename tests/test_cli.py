@@ -1,4 +1,4 @@
-"""The command line end to end on a small real subset, in a temporary folder."""
+"""The command line end to end on a small synthetic dataset, in a temporary folder."""
 
 import json
 import subprocess
@@ -19,6 +19,8 @@ TINY = [
     "--set",
     "cnn__dense_units=8",
     "--set",
+    "cnn__n_networks=1",
+    "--set",
     "load__image_size=(24,24)",
     "--epochs",
     "2",
@@ -26,19 +28,9 @@ TINY = [
 
 
 @pytest.fixture(scope="module")
-def subset(real_faces, tmp_path_factory):
-    """A dataset folder of 120 real images, linked (not copied) from the real one."""
-    root = tmp_path_factory.mktemp("subset")
-    (root / "data").mkdir()
-    (root / "images").mkdir()
-    frame = real_faces.frame
-    picked = frame.groupby("emotion").sample(30, random_state=0)
-    picked[["user_id", "image", "emotion"]].rename(
-        columns={"user_id": "user.id"}
-    ).to_csv(root / "data" / "legend.csv", index=False)
-    for path, name in zip(picked["path"], picked["image"], strict=True):
-        (root / "images" / name).symlink_to(path)
-    return root
+def subset(synthetic_data_dir):
+    """A dataset folder of 160 drawn faces of 32 people, 40 of each emotion."""
+    return synthetic_data_dir
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +54,8 @@ def test_train_writes_model_and_report(trained):
     assert metrics["evaluated_on"] == "held-out people"
     assert set(metrics["recall"]) == {"anger", "happiness", "neutral", "sadness"}
     assert (
-        0 < metrics["n_samples"] < 120
-        and metrics["n_train"] + metrics["n_samples"] == 120
+        0 < metrics["n_samples"] < 160
+        and metrics["n_train"] + metrics["n_samples"] == 160
     )
     assert not [p for p in trained.parent.iterdir() if p.name.startswith(".")]
 
@@ -90,8 +82,8 @@ def test_evaluate_json(trained, subset, capsys):
         "n_samples",
     ):
         assert key in result
-    assert result["n_samples"] == 120
-    assert np.asarray(result["confusion_matrix"]).sum() == 120
+    assert result["n_samples"] == 160
+    assert np.asarray(result["confusion_matrix"]).sum() == 160
 
 
 def test_predict_reports_a_bad_file_and_predicts_the_rest(
@@ -115,7 +107,7 @@ def test_predict_a_folder_as_csv(trained, subset, capsys):
     assert main(["predict", str(trained), str(subset / "images"), "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "path,label,anger,happiness,neutral,sadness,error"
-    assert len(lines) == 121
+    assert len(lines) == 161
 
 
 @pytest.mark.slow
@@ -190,3 +182,63 @@ def test_a_failed_save_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         save_model({"a": 1}, tmp_path / "m.joblib")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_step_parameter_is_refused_before_decoding(subset, tmp_path, capsys):
+    out = str(tmp_path / "m.joblib")
+    for setting, expected in [
+        ("cnn__dropout=1.5", "'dropout' parameter"),
+        ("cnn__nope=1", "unknown parameter 'cnn__nope'"),
+    ]:
+        status = main(["train", "--data", str(subset), "--out", out, "--set", setting])
+        err = capsys.readouterr().err
+        assert status == 2 and expected in err, err
+        assert err.count("\n") == 1  # no estimator repr over many lines
+        assert "loading images" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_epochs_given_twice_is_refused(subset, tmp_path, capsys):
+    args = ["train", "--data", str(subset), "--out", str(tmp_path / "m.joblib")]
+    assert main([*args, "--epochs", "2", "--set", "cnn__epochs=3"]) == 2
+    assert "give one" in capsys.readouterr().err
+
+
+def test_a_bug_shows_its_traceback(subset, tmp_path, monkeypatch):
+    from emotion_sklearn import _commands
+
+    def broken(*args, **kwargs):
+        raise ValueError("an internal mistake")
+
+    monkeypatch.setattr(_commands, "classification_metrics", broken)
+    with pytest.raises(ValueError, match="an internal mistake"):
+        main(
+            ["train", "--data", str(subset), "--out", str(tmp_path / "m.joblib"), *TINY]
+        )
+
+
+def test_predict_and_evaluate_find_the_loader_wherever_it_is(
+    subset, small_faces, tmp_path, capsys
+):
+    import joblib
+    from imblearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from _helpers import tiny_cnn_params
+    from emotion_sklearn import EmotionCNNClassifier, ImageLoader
+
+    X, y, _ = small_faces
+    model = Pipeline(
+        [
+            ("paths", FunctionTransformer()),
+            ("load", ImageLoader(image_size=(16, 16))),
+            ("cnn", EmotionCNNClassifier(random_state=0, **tiny_cnn_params())),
+        ]
+    ).fit(X, y)
+    path = tmp_path / "custom.joblib"
+    joblib.dump(model, path)
+    assert main(["predict", str(path), X[0], "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["label"] == model.predict(X[:1])[0]
+    assert main(["evaluate", str(path), "--data", str(subset), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_samples"] == len(y)

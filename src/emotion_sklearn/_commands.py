@@ -11,7 +11,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import InvalidParameterError
 from tqdm.auto import tqdm
 
 from ._decode import ImageLoadError
@@ -20,17 +22,25 @@ from ._pipeline import make_emotion_pipeline
 from ._report import (
     check_writable,
     classification_metrics,
+    cv_results_path_for,
     format_metrics,
-    save_model,
-    write_report,
+    report_dir_for,
+    save_outputs,
 )
-from .datasets import fetch_facial_expressions, load_facial_expressions
+from .datasets import fetch_facial_expressions, load_facial_expressions, person_folds
 
 _DECODE_CHUNK = 256
 
 
 class UserError(Exception):
     """A mistake in the command line: printed as one line, exit status 2."""
+
+
+def start_tensorflow():
+    """Load TensorFlow and let it look for devices (it logs while doing so)."""
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()
 
 
 # -- parsing values --------------------------------------------------------------
@@ -69,22 +79,70 @@ def parse_grid_values(text):
 
 def _load_dataset(args):
     emotions = None if [e.lower() for e in args.emotions] == ["all"] else args.emotions
-    if args.data is None:
-        return fetch_facial_expressions(emotions=emotions)
-    return load_facial_expressions(args.data, emotions=emotions)
+    try:
+        if args.data is None:
+            return fetch_facial_expressions(emotions=emotions)
+        return load_facial_expressions(args.data, emotions=emotions)
+    except (ValueError, TypeError) as exc:  # a legend or label the user gave
+        raise UserError(str(exc)) from exc
 
 
 def _pipeline_from(args, **extra):
     params = dict(parse_assignment(text) for text in args.settings)
     if args.epochs is not None:
+        if "cnn__epochs" in params:
+            raise UserError(
+                "--epochs and --set cnn__epochs both set the epochs; give one"
+            )
         params["cnn__epochs"] = args.epochs
     params.setdefault("cnn__verbose", 2)  # one line an epoch
     params.setdefault("load__n_jobs", args.n_jobs)
     params.update(extra)
-    pipeline = make_emotion_pipeline(random_state=args.random_state, **params)
-    if not isinstance(pipeline.steps[0][1], ImageLoader):
-        raise UserError("the 'load' step must be an ImageLoader")
+    try:
+        pipeline = make_emotion_pipeline(random_state=args.random_state, **params)
+    except ValueError as exc:
+        raise UserError(_short_parameter_error(exc, params)) from exc
+    _check_step_parameters(pipeline)
     return pipeline
+
+
+def _short_parameter_error(exc, params):
+    """scikit-learn's unknown-parameter error without the estimator's repr."""
+    message = str(exc)
+    if not message.startswith("Invalid parameter"):
+        return message
+    name = message.split("'")[1] if "'" in message else "?"
+    given = [key for key in params if key.endswith(f"__{name}") or key == name]
+    return f"unknown parameter {given[0] if given else name!r}; " + (
+        message[message.index("Valid parameters are") :]
+        if "Valid parameters are" in message
+        else "see the step's documentation"
+    )
+
+
+def _check_step_parameters(pipeline):
+    """Validate every step's parameters now, before any image is decoded."""
+    for name, step in pipeline.steps:
+        validate = getattr(step, "_validate_params", None)
+        if validate is None:
+            continue
+        try:
+            validate()
+        except InvalidParameterError as exc:
+            raise UserError(f"step {name!r}: {exc}") from exc
+
+
+def loading_steps(pipeline):
+    """``(head, tail)``: the pipeline up to its ImageLoader, and the rest.
+
+    The command line decodes each image once with ``head`` (stateless) and
+    fits or predicts ``tail`` on the pixels. A pipeline without an
+    :class:`ImageLoader` step has no head: ``(None, pipeline)``.
+    """
+    for index, (_, step) in enumerate(pipeline.steps):
+        if isinstance(step, ImageLoader):
+            return pipeline[: index + 1], pipeline[index + 1 :]
+    return None, pipeline
 
 
 def decode_with_progress(loader, paths, what="images"):
@@ -101,24 +159,31 @@ def decode_with_progress(loader, paths, what="images"):
             chunk = paths[start : start + _DECODE_CHUNK]
             chunks.append(loader.transform(chunk))
             bar.update(len(chunk))
+    if isinstance(chunks[0], pd.DataFrame):  # named pixel columns
+        return pd.concat(chunks, ignore_index=True)
     return np.concatenate(chunks)
 
 
+def _decode_then(pipeline, paths, *, n_jobs=None):
+    """``(X, rest)``: pixels and the steps after loading, or paths and all."""
+    head, tail = loading_steps(pipeline)
+    if head is None:
+        return paths, tail
+    if n_jobs is not None and "n_jobs" in head[-1].get_params():
+        head[-1].set_params(n_jobs=n_jobs)
+    return decode_with_progress(head, paths), tail
+
+
 def _fit_from_pixels(pipeline, pixels, y, paths):
-    """Fit every step after ``load`` on decoded pixels, then the stateless loader.
+    """Fit the steps after loading on decoded pixels, then the stateless head.
 
     Slicing a pipeline shares its steps, so this fits ``pipeline`` itself
     while each image is decoded once.
     """
-    pipeline[1:].fit(pixels, y)
-    pipeline[0].fit(paths)
+    head, tail = loading_steps(pipeline)
+    tail.fit(pixels, y)
+    head.fit(paths)
     return pipeline
-
-
-def _person_split(y, groups, random_state):
-    """A fifth of the people, stratified by label, held out."""
-    folds = StratifiedGroupKFold(5, shuffle=True, random_state=random_state)
-    return next(folds.split(np.zeros(len(y)), y, groups))
 
 
 def _load_model(path):
@@ -144,10 +209,15 @@ def train(args):
     check_writable(args.out, args.force)
     pipeline = _pipeline_from(args)
     faces = _load_dataset(args)
-    pixels = decode_with_progress(pipeline[0], faces.data)
+    if loading_steps(pipeline)[0] is None:
+        raise UserError("the pipeline needs an ImageLoader step to train from paths")
+    pixels, rest = _decode_then(pipeline, faces.data)
     y, start = faces.target, time.perf_counter()
     if args.validation == "person":
-        fit_rows, eval_rows = _person_split(y, faces.groups, args.random_state)
+        split = person_folds(random_state=args.random_state).split(
+            faces.data, y, faces.groups
+        )
+        fit_rows, eval_rows = next(split)
         evaluated_on = "held-out people"
     else:
         fit_rows = eval_rows = np.arange(len(y))
@@ -157,9 +227,11 @@ def train(args):
         f"{len(set(faces.groups[fit_rows])):,} people",
         file=sys.stderr,
     )
-    _fit_from_pixels(pipeline, pixels[fit_rows], y[fit_rows], faces.data[fit_rows])
+    _fit_from_pixels(
+        pipeline, _safe_indexing(pixels, fit_rows), y[fit_rows], faces.data[fit_rows]
+    )
     fit_seconds = time.perf_counter() - start
-    y_pred = pipeline[1:].predict(pixels[eval_rows])
+    y_pred = rest.predict(_safe_indexing(pixels, eval_rows))
     labels = list(pipeline.classes_)
     metrics = classification_metrics(y[eval_rows], y_pred, labels=labels)
     print(f"\nmetrics on {evaluated_on}:\n{format_metrics(metrics)}")
@@ -174,23 +246,20 @@ def train(args):
             k: repr(v) for k, v in pipeline.get_params(deep=True).items() if "__" in k
         },
     }
-    folder = write_report(
-        args.out, model=pipeline, metrics=report, y_true=y[eval_rows], y_pred=y_pred
+    save_outputs(
+        args.out,
+        model=pipeline,
+        report={"metrics": report, "y_true": y[eval_rows], "y_pred": y_pred},
     )
-    save_model(pipeline, args.out)
-    print(f"saved {args.out} and {folder}/")
+    print(f"saved {args.out} and {report_dir_for(args.out)}/")
     return 0
 
 
 def evaluate(args):
     model = _load_model(args.model)
     faces = _load_dataset(args)
-    loader = model[0] if isinstance(model[0], ImageLoader) else None
-    if loader is not None:
-        loader.set_params(n_jobs=args.n_jobs)
-        y_pred = model[1:].predict(decode_with_progress(loader, faces.data))
-    else:
-        y_pred = model.predict(faces.data)
+    X, rest = _decode_then(model, faces.data, n_jobs=args.n_jobs)
+    y_pred = rest.predict(X)
     labels = sorted(set(model.classes_) | set(faces.target))
     metrics = classification_metrics(faces.target, y_pred, labels=labels)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
@@ -209,18 +278,25 @@ def _expand_paths(paths):
 
 def predict(args):
     model = _load_model(args.model)
-    loader, rest = model[0], model[1:]
+    head, rest = loading_steps(model)
+    if head is None:
+        raise UserError(f"{args.model!r} has no ImageLoader step to read images with")
     classes = [str(c) for c in model.classes_]
     rows, pixels = [], []
     for path in _expand_paths(args.paths):
         try:  # one at a time, so that one bad file does not stop the others
-            pixels.append(loader.transform([path]))
+            pixels.append(head.transform([path]))
             rows.append({"path": str(path)})
         except ImageLoadError as exc:
             rows.append({"path": str(path), "error": str(exc)})
     readable = [row for row in rows if "error" not in row]
     if readable:
-        probas = rest.predict_proba(np.concatenate(pixels))
+        stacked = (
+            pd.concat(pixels, ignore_index=True)
+            if isinstance(pixels[0], pd.DataFrame)
+            else np.concatenate(pixels)
+        )
+        probas = rest.predict_proba(stacked)
         for row, proba in zip(readable, probas, strict=True):
             row["label"] = classes[int(np.argmax(proba))]
             row["probabilities"] = dict(zip(classes, map(float, proba), strict=True))
@@ -286,20 +362,25 @@ def _fit_search(gs, X, y, groups):
 
 
 def search(args):
-    check_writable(args.out, args.force)
+    check_writable(args.out, args.force, extra=[cv_results_path_for(args.out)])
     grid = dict(parse_grid_values(text) for text in args.grid)
     pipeline = _pipeline_from(args)
     faces = _load_dataset(args)
     on_dask = bool(args.scheduler or args.dask_local)
     # Locally, decode each image once for the whole search; on a cluster only
     # the paths travel and each worker decodes what it needs.
-    decode_once = not on_dask and not any(name.startswith("load__") for name in grid)
+    head, tail = loading_steps(pipeline)
+    head_names = {name for name, _ in head.steps} if head is not None else set()
+    decode_once = (
+        head is not None
+        and not on_dask
+        and not any(name.split("__")[0] in head_names for name in grid)
+    )
     if decode_once:
-        X = decode_with_progress(pipeline[0], faces.data)
-        searched = pipeline[1:]
+        X, searched = decode_with_progress(head, faces.data), tail
     else:
         X, searched = faces.data, pipeline
-    folds = StratifiedGroupKFold(args.cv, shuffle=True, random_state=args.random_state)
+    folds = person_folds(args.cv, random_state=args.random_state)
     gs = GridSearchCV(
         searched,
         grid,
@@ -312,13 +393,12 @@ def search(args):
         _fit_search(gs, X, faces.target, faces.groups)
     best = gs.best_estimator_
     if decode_once:
-        best = pipeline.__class__([pipeline.steps[0], *best.steps])
-        best[0].fit(faces.data)
+        best = pipeline.__class__([*head.steps, *best.steps])
+        head.fit(faces.data)
     results = pd.DataFrame(gs.cv_results_)
     _print_ranking(results, args.scoring)
-    csv_path = Path(args.out).with_name(Path(args.out).stem + "_cv_results.csv")
-    results.to_csv(csv_path, index=False)
-    save_model(best, args.out)
+    csv_path = cv_results_path_for(args.out)
+    save_outputs(args.out, model=best, tables={csv_path: results})
     print(f"saved {args.out} (best) and {csv_path}")
     return 0
 

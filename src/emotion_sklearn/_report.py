@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,13 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from ._files import (
+    remove,
+    remove_stale_scratch,
+    replace_together,
+    scratch_dir,
+    scratch_file,
+)
 from .plotting import plot_confusion_matrix, plot_training_curves
 
 
@@ -91,48 +97,92 @@ def report_dir_for(model_path):
     return model_path.with_name(model_path.stem + "_report")
 
 
-def check_writable(model_path, force):
-    """Refuse to replace an existing model or report unless ``force``."""
-    report = report_dir_for(model_path)
-    for target in (Path(model_path), report):
+def cv_results_path_for(model_path):
+    """``m.joblib`` -> ``m_cv_results.csv`` beside it."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + "_cv_results.csv")
+
+
+def check_writable(model_path, force, *, extra=()):
+    """Before any work: refuse to replace outputs unless ``force``, and check
+    that the folder takes new files.
+
+    ``extra`` names further output files (a search's CSV) checked the same way.
+    """
+    model_path = Path(model_path)
+    folder = model_path.parent
+    for target in (model_path, report_dir_for(model_path), *map(Path, extra)):
         if target.exists() and not force:
             raise FileExistsError(
                 f"{str(target)!r} exists; pass --force to replace it."
             )
-    if not Path(model_path).parent.is_dir():
-        raise FileNotFoundError(f"No folder {str(Path(model_path).parent)!r}.")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No folder {str(folder)!r}.")
+    if model_path.is_dir():
+        raise IsADirectoryError(
+            f"{str(model_path)!r} is a folder; give a file name for the model, "
+            f"e.g. {str(model_path / 'model.joblib')!r}."
+        )
+    for target in (model_path, report_dir_for(model_path)):
+        remove_stale_scratch(target)
+    try:  # the real test: permissions, read-only mounts, ACLs
+        probe, probe_path = tempfile.mkstemp(prefix=f".{model_path.name}.", dir=folder)
+    except OSError as exc:
+        raise PermissionError(
+            f"cannot write to {str(folder)!r} ({exc.strerror}); choose another --out."
+        ) from None
+    os.close(probe)
+    os.unlink(probe_path)
 
 
 def save_model(model, model_path):
     """``joblib.dump`` to a scratch file, then rename: never half a model."""
+    save_outputs(model_path, model=model)
+
+
+def save_outputs(model_path, *, model, report=None, tables=None):
+    """Write the model and, if given, its report folder as one unit.
+
+    Both are written to scratch names beside their targets and then swapped
+    in together (:func:`replace_together`): after an interruption there is
+    the old model and report or the new ones, never one of each.
+
+    Parameters
+    ----------
+    model_path : path-like
+    model : estimator
+    report : dict or None
+        Keyword arguments of :func:`write_report_files` (``metrics``,
+        ``y_true``, ``y_pred``).
+    tables : dict or None
+        ``{path: DataFrame}`` written as CSV files in the same unit.
+    """
     model_path = Path(model_path)
-    handle, scratch = tempfile.mkstemp(
-        prefix=f".{model_path.name}.", suffix=".tmp", dir=model_path.parent
-    )
-    os.close(handle)
+    moves = {}
     try:
-        joblib.dump(model, scratch)
-        os.replace(scratch, model_path)
+        model_scratch = scratch_file(model_path)
+        moves[model_scratch] = model_path
+        joblib.dump(model, model_scratch)
+        if report is not None:
+            report_scratch = scratch_dir(report_dir_for(model_path))
+            moves[report_scratch] = report_dir_for(model_path)
+            write_report_files(report_scratch, model=model, **report)
+        for path, table in (tables or {}).items():
+            table_scratch = scratch_file(path)
+            moves[table_scratch] = Path(path)
+            table.to_csv(table_scratch, index=False)
+        replace_together(moves)
     except BaseException:
-        Path(scratch).unlink(missing_ok=True)
+        for scratch in moves:
+            remove(scratch)
         raise
 
 
-def write_report(model_path, *, model, metrics, y_true=None, y_pred=None):
-    """Write ``<model>_report/`` with the plots and ``metrics.json``, atomically."""
-    final = report_dir_for(model_path)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-    try:
-        if y_true is not None:
-            display = plot_confusion_matrix(
-                y_true, y_pred, labels=metrics.get("labels")
-            )
-            display.figure_.savefig(scratch / "confusion_matrix.png", dpi=120)
-        plot_training_curves(model).savefig(scratch / "training_curves.png", dpi=120)
-        (scratch / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(scratch, final)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return final
+def write_report_files(folder, *, model, metrics, y_true=None, y_pred=None):
+    """The plots and ``metrics.json`` of a report, written into ``folder``."""
+    folder = Path(folder)
+    if y_true is not None:
+        display = plot_confusion_matrix(y_true, y_pred, labels=metrics.get("labels"))
+        display.figure_.savefig(folder / "confusion_matrix.png", dpi=120)
+    plot_training_curves(model).savefig(folder / "training_curves.png", dpi=120)
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

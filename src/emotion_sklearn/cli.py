@@ -5,11 +5,11 @@ trust.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 
-from . import _commands
-from .datasets import DEFAULT_EMOTIONS
+from ._dataset import DEFAULT_EMOTIONS
 
 TRUST_WARNING = (
     "A .joblib model runs code when it is loaded: load only models you trust."
@@ -83,7 +83,7 @@ def _add_info(commands):
         "info", help="summarise a dataset per emotion", formatter_class=_Formatter
     )
     _add_data_options(info)
-    info.set_defaults(handler=_commands.info)
+    info.set_defaults(handler="info")
 
 
 def _add_train(commands):
@@ -107,7 +107,7 @@ def _add_train(commands):
         "training images and says so)",
     )
     _add_training_options(train)
-    train.set_defaults(handler=_commands.train)
+    train.set_defaults(handler="train")
 
 
 def _add_evaluate(commands):
@@ -125,7 +125,7 @@ def _add_evaluate(commands):
     evaluate.add_argument(
         "--n-jobs", type=int, default=2, help="threads that decode images"
     )
-    evaluate.set_defaults(handler=_commands.evaluate)
+    evaluate.set_defaults(handler="evaluate")
 
 
 def _add_predict(commands):
@@ -147,7 +147,7 @@ def _add_predict(commands):
     output = predict.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON object a line")
     output.add_argument("--csv", action="store_true", help="CSV with a header")
-    predict.set_defaults(handler=_commands.predict)
+    predict.set_defaults(handler="predict")
 
 
 def _add_search(commands):
@@ -195,7 +195,7 @@ def _add_search(commands):
         help="TensorFlow threads per fit on Dask workers; each Dask thread runs one "
         "fit, so keep workers x threads x this <= cores",
     )
-    search.set_defaults(handler=_commands.search)
+    search.set_defaults(handler="search")
 
 
 def build_parser():
@@ -218,17 +218,48 @@ def build_parser():
     return parser
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null for the block.
+
+    TensorFlow's C++ libraries print start-up lines (CUDA stubs, absl's
+    "before InitializeLog") straight to the descriptor while they load and
+    look for devices, before any log level applies. Python exceptions are
+    unaffected: they are printed after the block.
+    """
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def main(argv=None):
     """Run the command line and return its exit status.
 
     The user's own mistakes (a missing folder, a bad parameter, a file that
-    exists) are one line on stderr and exit status 2, not a traceback.
+    exists, an unreadable image) are one line on stderr and exit status 2.
+    Anything else is a bug and shows its traceback.
     """
+    # Before TensorFlow is first imported, which is when it reads it.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
-    except (_commands.UserError, OSError, ValueError, TypeError) as exc:
+        # Here, not at the top: --help and argument errors need no TensorFlow.
+        with _native_stderr_silenced():
+            from . import _commands
+
+            _commands.start_tensorflow()
+    except KeyboardInterrupt:
+        print(f"emotion-sklearn {args.command}: interrupted", file=sys.stderr)
+        return 130
+    try:
+        return getattr(_commands, args.handler)(args)
+    except (_commands.UserError, _commands.ImageLoadError, OSError) as exc:
         print(f"emotion-sklearn {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
