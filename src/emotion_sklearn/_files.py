@@ -80,15 +80,28 @@ def remove_stale_scratch(target):
 
 @contextlib.contextmanager
 def signals_deferred():
-    """Hold Ctrl-C and SIGTERM back until the block ends (main thread only)."""
+    """Hold Ctrl-C and SIGTERM back until the block ends, then deliver them.
+
+    Python handlers, not a signal mask: the kernel may hand a process-wide
+    signal to any thread (TensorFlow's, say) that does not block it, while
+    Python runs its handlers in the main thread.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
+    received = []
+
+    def hold(signum, frame):
+        received.append(signum)
+
+    previous = {number: signal.signal(number, hold) for number in _DEFERRED_SIGNALS}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in received:
+            signal.raise_signal(number)
 
 
 def replace_together(moves):
