@@ -1,6 +1,7 @@
 """ImageLoader: image files or arrays in, flat grayscale pixel rows out."""
 
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,8 +16,10 @@ from ._decode import (
     FIT_MODES,
     array_to_grayscale,
     decode_file,
+    face_crop_array,
     resize_array,
 )
+from ._faces import FaceFinder
 from ._shapes import pixel_feature_names, resolve_image_size
 
 # Below this many files a thread pool costs more than it saves.
@@ -73,6 +76,12 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         flattened pixel rows; one side may be ``-1`` to infer it, as in
         :func:`numpy.reshape`. ``None`` reads it from ``pixel_<row>_<col>``
         column names, else takes square images.
+    face_finder : FaceFinder or None, default=None
+        Find the largest face in each image (on the decoded photo, before
+        resizing) and keep the square around it instead of the central crop.
+        Images without a face found keep the central crop and are counted in
+        a :class:`NoFaceFoundWarning`. Each file's faces are found once a
+        process (cached by path, size and modification time).
     n_jobs : int or None, default=None
         Threads that decode files in parallel (Pillow releases the GIL while
         decoding). ``None`` means 1 unless in a :func:`joblib.parallel_config`
@@ -118,6 +127,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         "fit_mode": [StrOptions(set(FIT_MODES))],
         "crop_fraction": [Interval(Real, 0, 1, closed="right")],
         "input_size": ["array-like", None],
+        "face_finder": [FaceFinder, None],
         "n_jobs": [Interval(Integral, None, None, closed="neither"), None],
     }
 
@@ -128,12 +138,14 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         fit_mode="crop",
         crop_fraction=0.7,
         input_size=None,
+        face_finder=None,
         n_jobs=None,
     ):
         self.image_size = image_size
         self.fit_mode = fit_mode
         self.crop_fraction = crop_fraction
         self.input_size = input_size
+        self.face_finder = face_finder
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -170,14 +182,23 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         image_size = _check_image_size(self.image_size)
+        if self.face_finder is not None:
+            self.face_finder.check()
         kind, images = self._images_from(X, reset=False)
         if kind == "paths":
-            return self._load_files(images, image_size)
-        out = np.empty((len(images), image_size[0] * image_size[1]), dtype=np.float32)
-        for i, pixels in enumerate(images):
-            out[i] = resize_array(
-                pixels, image_size, self.fit_mode, self.crop_fraction
-            ).ravel()
+            out, found = self._load_files(images, image_size)
+        else:
+            out, found = self._resize_arrays(images, image_size)
+        if self.face_finder is not None and not found.all():
+            missed = np.flatnonzero(~found)
+            first = images[missed[0]] if kind == "paths" else f"image {missed[0]}"
+            warnings.warn(
+                f"ImageLoader: no face found in {len(missed)} of {len(found)} "
+                f"images (first: {os.fspath(first)!r}); their central "
+                f"crop_fraction={self.crop_fraction} was used.",
+                NoFaceFoundWarning,
+                stacklevel=2,
+            )
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -301,32 +322,48 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
     # -- decoding -------------------------------------------------------
 
+    def _resize_arrays(self, images, image_size):
+        out = np.empty((len(images), image_size[0] * image_size[1]), dtype=np.float32)
+        found = np.zeros(len(images), dtype=bool)
+        for i, pixels in enumerate(images):
+            fraction = self.crop_fraction
+            if self.face_finder is not None:
+                pixels, found[i] = face_crop_array(pixels, self.face_finder)
+                fraction = 1.0 if found[i] else fraction
+            out[i] = resize_array(pixels, image_size, self.fit_mode, fraction).ravel()
+        return out, found
+
     def _load_files(self, paths, image_size):
+        settings = (image_size, self.fit_mode, self.crop_fraction, self.face_finder)
         n_jobs = effective_n_jobs(self.n_jobs)
         n_chunks = min(n_jobs * 4, len(paths) // _MIN_FILES_PER_JOB)
         if n_jobs == 1 or n_chunks < 2:
-            return _decode_chunk(
-                paths, 0, image_size, self.fit_mode, self.crop_fraction
-            )
+            return _decode_chunk(paths, 0, *settings)
         slices = gen_even_slices(len(paths), n_chunks)
         chunks = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(_decode_chunk)(
-                paths[s], s.start, image_size, self.fit_mode, self.crop_fraction
-            )
-            for s in slices
+            delayed(_decode_chunk)(paths[s], s.start, *settings) for s in slices
         )
-        return np.concatenate(chunks)
+        return (
+            np.concatenate([out for out, _ in chunks]),
+            np.concatenate([found for _, found in chunks]),
+        )
 
 
-def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction):
+class NoFaceFoundWarning(UserWarning):
+    """ImageLoader found no face in some images and used their central crop."""
+
+
+def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction, face_finder):
     out = np.empty((len(paths), image_size[0] * image_size[1]), dtype=np.float32)
+    found = np.zeros(len(paths), dtype=bool)
     for offset, path in enumerate(paths):
-        pixels = decode_file(
+        pixels, found[offset] = decode_file(
             path,
             image_size,
             fit_mode,
             crop_fraction=crop_fraction,
             index=start + offset,
+            face_finder=face_finder,
         )
         out[offset] = pixels.ravel()
-    return out
+    return out, found

@@ -1,0 +1,251 @@
+"""FaceFinder: where the faces are in a decoded photo, with a shipped cascade.
+
+Both detectors ship inside a package from the registry, so nothing is
+downloaded at run time: OpenCV's Haar frontal-face cascade (the optional
+``opencv-python-headless`` 4.x; OpenCV 5's main module has no
+``CascadeClassifier``) and scikit-image's LBP frontal-face cascade (a
+dependency already).
+"""
+
+import functools
+import os
+import threading
+from collections import OrderedDict
+from numbers import Integral, Real
+
+import numpy as np
+from PIL import Image
+
+DETECTORS = ("haar", "lbp")
+_CACHE_SIZE = 200_000
+
+
+class FaceFinder:
+    """Find faces in grayscale images and the square crop around each.
+
+    Detection runs on a copy downscaled so that its longer side is
+    ``detect_side`` pixels; boxes are given in the original image's pixels.
+    When nothing is found, the image is padded by repeating its edges and
+    searched again, which finds faces that fill the whole frame (a cascade
+    needs some background around a face).
+
+    Parameters
+    ----------
+    detector : {"haar", "lbp"}, default="haar"
+        ``"haar"``: OpenCV's ``haarcascade_frontalface_default`` (needs
+        ``pip install emotion-sklearn[faces]``); ``"lbp"``: scikit-image's
+        LBP frontal-face cascade.
+    margin : float, default=0.25
+        Added to each side of a face's square box, as a fraction of its side.
+    detect_side : int, default=160
+        Longer side, in pixels, of the copy that detection runs on.
+    min_face : float, default=0.15
+        Smallest face to look for, as a fraction of the image's shorter side.
+
+    Examples
+    --------
+    >>> from skimage.data import astronaut
+    >>> from skimage.color import rgb2gray
+    >>> from emotion_sklearn import FaceFinder
+    >>> photo = (rgb2gray(astronaut()) * 255).astype("uint8")
+    >>> boxes = FaceFinder(detector="lbp").find(photo)
+    >>> len(boxes) >= 1
+    True
+    """
+
+    def __init__(self, detector="haar", *, margin=0.25, detect_side=160, min_face=0.15):
+        self.detector = detector
+        self.margin = margin
+        self.detect_side = detect_side
+        self.min_face = min_face
+
+    def __repr__(self):
+        return (
+            f"FaceFinder(detector={self.detector!r}, margin={self.margin}, "
+            f"detect_side={self.detect_side}, min_face={self.min_face})"
+        )
+
+    def __eq__(self, other):
+        return isinstance(other, FaceFinder) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def _key(self):
+        return (self.detector, self.margin, self.detect_side, self.min_face)
+
+    def check(self):
+        """Raise ValueError naming a bad setting; return self."""
+        if self.detector not in DETECTORS:
+            raise ValueError(
+                f"FaceFinder: detector must be one of {DETECTORS}, got "
+                f"{self.detector!r}."
+            )
+        if not isinstance(self.margin, Real) or self.margin < 0:
+            raise ValueError(
+                f"FaceFinder: margin must be a number >= 0, got {self.margin!r}."
+            )
+        if not isinstance(self.min_face, Real) or not 0 < self.min_face < 1:
+            raise ValueError(
+                f"FaceFinder: min_face must be a number in (0, 1), got "
+                f"{self.min_face!r}."
+            )
+        if not isinstance(self.detect_side, Integral) or self.detect_side < 32:
+            raise ValueError(
+                "FaceFinder: detect_side must be an integer >= 32, got "
+                f"{self.detect_side!r}."
+            )
+        _detector(self.detector)  # fails now if OpenCV is missing
+        return self
+
+    def find(self, image):
+        """Face boxes ``(x, y, width, height)``, largest first.
+
+        Parameters
+        ----------
+        image : ndarray of shape (height, width)
+            Grayscale pixels, uint8 or floats in [0, 1].
+
+        Returns
+        -------
+        boxes : ndarray of shape (n_faces, 4), dtype int
+        """
+        gray = _as_uint8(image)
+        boxes = self._search(gray)
+        if len(boxes) == 0:
+            pad = max(gray.shape) // 4
+            padded = np.pad(gray, pad, mode="edge")
+            boxes = self._search(padded) - np.array([pad, pad, 0, 0])
+        order = np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")
+        return boxes[order]
+
+    def _search(self, gray):
+        scale = self.detect_side / max(gray.shape)
+        small = gray
+        if scale < 1:
+            size = (
+                max(1, round(gray.shape[1] * scale)),
+                max(1, round(gray.shape[0] * scale)),
+            )
+            small = np.asarray(
+                Image.fromarray(gray).resize(size, Image.Resampling.BILINEAR)
+            )
+        else:
+            scale = 1.0
+        min_side = max(16, round(self.min_face * min(small.shape)))
+        found = _detector(self.detector)(small, min_side)
+        if len(found) == 0:
+            return np.zeros((0, 4), dtype=int)
+        return np.round(np.asarray(found, dtype=float) / scale).astype(int)
+
+    def crop_box(self, box):
+        """The square ``(left, upper, right, lower)`` around a face box, with margin.
+
+        It may reach past the image's edges; :func:`crop_square` fills that
+        part by repeating the edge pixels.
+        """
+        x, y, w, h = box
+        side = max(w, h) * (1 + 2 * self.margin)
+        cx, cy = x + w / 2, y + h / 2
+        return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+
+
+def crop_square(image, box):
+    """Crop ``box`` (left, upper, right, lower) from a 2-D array, edge-padded."""
+    left, upper, right, lower = (round(float(v)) for v in box)
+    height, width = image.shape
+    pad = max(0, -left, -upper, right - width, lower - height)
+    if pad:
+        image = np.pad(image, pad, mode="edge")
+        left, upper, right, lower = left + pad, upper + pad, right + pad, lower + pad
+    return image[upper:lower, left:right]
+
+
+def _as_uint8(image):
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+@functools.cache
+def _detector(name):
+    """A function ``(gray uint8, min_side) -> [(x, y, w, h), ...]``."""
+    if name == "haar":
+        try:
+            import cv2
+        except ImportError:
+            raise ImportError(
+                "FaceFinder(detector='haar') needs OpenCV: pip install "
+                "'emotion-sklearn[faces]' (opencv-python-headless 4.x), or use "
+                "detector='lbp'."
+            ) from None
+        if not hasattr(cv2, "CascadeClassifier"):
+            raise ImportError(
+                f"OpenCV {cv2.__version__} has no CascadeClassifier (OpenCV 5 moved "
+                "it out of the main module); install opencv-python-headless<5."
+            )
+        path = os.path.join(
+            cv2.data.haarcascades, "haarcascade_frontalface_default.xml"
+        )
+        local = threading.local()
+
+        def haar(gray, min_side):
+            # CascadeClassifier is not safe to share between threads.
+            if not hasattr(local, "cascade"):
+                local.cascade = cv2.CascadeClassifier(path)
+            found = local.cascade.detectMultiScale(
+                gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+            )
+            return [tuple(map(int, box)) for box in found]
+
+        return haar
+    from skimage.data import lbp_frontal_face_cascade_filename
+    from skimage.feature import Cascade
+
+    local = threading.local()
+
+    def lbp(gray, min_side):
+        if not hasattr(local, "cascade"):
+            local.cascade = Cascade(lbp_frontal_face_cascade_filename())
+        found = local.cascade.detect_multi_scale(
+            gray,
+            scale_factor=1.2,
+            step_ratio=1,
+            min_size=(min_side, min_side),
+            max_size=gray.shape,
+        )
+        return [(f["c"], f["r"], f["width"], f["height"]) for f in found]
+
+    return lbp
+
+
+class _BoxCache:
+    """Detections per file, so that a file's faces are found once a process.
+
+    Keyed by path, size, modification time and the finder's settings, so an
+    edited file is searched again. Bounded, oldest dropped first.
+    """
+
+    def __init__(self, size=_CACHE_SIZE):
+        self._boxes = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(path, finder, shape):
+        stat = os.stat(path)
+        return (os.fspath(path), stat.st_size, stat.st_mtime_ns, finder._key(), shape)
+
+    def get(self, key):
+        with self._lock:
+            return self._boxes.get(key)
+
+    def put(self, key, boxes):
+        with self._lock:
+            self._boxes[key] = boxes
+            while len(self._boxes) > self._size:
+                self._boxes.popitem(last=False)
+
+
+BOX_CACHE = _BoxCache()

@@ -1,0 +1,143 @@
+"""FaceFinder and ImageLoader(face_finder=...), on a photo scikit-image ships."""
+
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import rgb2gray
+from skimage.data import astronaut
+
+from emotion_sklearn import FaceFinder, ImageLoader, NoFaceFoundWarning, _faces
+from emotion_sklearn._faces import crop_square
+
+# Where the astronaut's face is in skimage.data.astronaut() (x, y, w, h).
+FACE = (175, 65, 100, 100)
+
+
+@pytest.fixture(scope="module")
+def photo():
+    return (rgb2gray(astronaut()) * 255).astype(np.uint8)
+
+
+@pytest.fixture
+def photo_file(tmp_path, photo):
+    path = tmp_path / "astronaut.png"
+    Image.fromarray(photo).save(path)
+    return path
+
+
+def _overlap(box, other):
+    (x, y, w, h), (u, v, p, q) = box, other
+    width = max(0, min(x + w, u + p) - max(x, u))
+    height = max(0, min(y + h, v + q) - max(y, v))
+    return width * height / (w * h + p * q - width * height)
+
+
+@pytest.mark.parametrize("detector", ["haar", "lbp"])
+def test_both_detectors_find_the_face(photo, detector):
+    boxes = FaceFinder(detector).find(photo)
+    assert boxes.shape[1] == 4 and len(boxes) >= 1
+    assert _overlap(boxes[0], FACE) > 0.6
+    areas = boxes[:, 2] * boxes[:, 3]
+    assert (np.diff(areas) <= 0).all()  # largest first
+
+
+@pytest.mark.parametrize("detector", ["haar", "lbp"])
+def test_no_face_in_a_flat_image(detector):
+    flat = np.full((200, 200), 128, dtype=np.uint8)
+    assert FaceFinder(detector).find(flat).shape == (0, 4)
+
+
+def test_a_face_that_fills_the_frame_is_found_by_padding(photo):
+    x, y, w, h = FACE
+    tight = photo[y + 10 : y + h - 10, x + 10 : x + w - 10]
+    assert FaceFinder("haar")._search(tight).shape == (0, 4)  # not as it is
+    boxes = FaceFinder("haar").find(tight)
+    assert len(boxes) >= 1
+    assert (boxes[0, :2] < 0).any()  # the box reaches past the edges
+
+
+def test_crop_square_repeats_edges_past_the_image():
+    image = np.arange(16, dtype=np.uint8).reshape(4, 4)
+    crop = crop_square(image, (-1, -1, 3, 3))
+    assert crop.shape == (4, 4)
+    assert crop[0, 0] == image[0, 0] and crop[1, 1] == image[0, 0]
+    box = FaceFinder(margin=0.5).crop_box((10, 20, 10, 10))
+    assert box == (5.0, 15.0, 25.0, 35.0)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"detector": "dnn"}, "detector must be one of"),
+        ({"margin": -0.1}, "margin"),
+        ({"min_face": 1.5}, "min_face"),
+        ({"detect_side": 8}, "detect_side"),
+    ],
+)
+def test_bad_settings_are_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        FaceFinder(**params).check()
+    with pytest.raises(ValueError, match=message):
+        ImageLoader(face_finder=FaceFinder(**params)).transform(np.zeros((1, 8, 8)))
+
+
+def test_missing_opencv_is_explained(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "cv2", None)
+    _faces._detector.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r"emotion-sklearn\[faces\]"):
+            FaceFinder("haar").check()
+    finally:
+        _faces._detector.cache_clear()
+
+
+def test_the_loader_keeps_the_square_around_the_face(photo_file, photo):
+    finder = FaceFinder("haar", margin=0.0)
+    loader = ImageLoader(image_size=(32, 32), face_finder=finder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoFaceFoundWarning)
+        rows = loader.transform([photo_file])
+    box = finder.find(photo)[0]
+    expected = ImageLoader(image_size=(32, 32), crop_fraction=1.0).transform(
+        crop_square(photo, finder.crop_box(box))[None]
+    )
+    assert np.abs(rows - expected).mean() < 0.02
+    central = ImageLoader(image_size=(32, 32)).transform([photo_file])
+    assert np.abs(rows - central).mean() > 0.05  # not the central crop
+    # Arrays take the same path as files.
+    from_array = loader.transform(photo[None])
+    assert np.abs(from_array - rows).mean() < 0.02
+
+
+def test_images_without_a_face_are_counted_and_named(tmp_path, photo_file):
+    flat = tmp_path / "flat.png"
+    Image.new("L", (120, 120), 90).save(flat)
+    loader = ImageLoader(face_finder=FaceFinder("lbp"))
+    with pytest.warns(NoFaceFoundWarning, match=r"1 of 2 images.*flat\.png"):
+        rows = loader.transform([photo_file, flat])
+    central = ImageLoader().transform([flat])
+    np.testing.assert_array_equal(rows[1], central[0])  # the fallback
+
+
+def test_each_file_is_searched_once(photo_file, monkeypatch):
+    finder = FaceFinder("lbp", margin=0.3)
+    calls = []
+    original = FaceFinder.find
+
+    def counting(self, image):
+        calls.append(image.shape)
+        return original(self, image)
+
+    monkeypatch.setattr(FaceFinder, "find", counting)
+    loader = ImageLoader(face_finder=finder)
+    first = loader.transform([photo_file])
+    again = ImageLoader(face_finder=FaceFinder("lbp", margin=0.3)).transform(
+        [photo_file]
+    )
+    np.testing.assert_array_equal(first, again)
+    assert len(calls) == 1
+    Image.open(photo_file).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(photo_file)
+    loader.transform([photo_file])  # an edited file is searched again
+    assert len(calls) == 2
