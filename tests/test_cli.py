@@ -35,7 +35,7 @@ def subset(synthetic_data_dir):
 
 @pytest.fixture(scope="module")
 def trained(subset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("models") / "m.joblib"
+    out = tmp_path_factory.mktemp("models") / "m.esk"
     assert main(["train", "--data", str(subset), "--out", str(out), *TINY]) == 0
     return out
 
@@ -159,15 +159,16 @@ def test_user_mistakes_are_one_line(tmp_path, capsys):
     assert "STEP__PARAM=VALUE" in capsys.readouterr().err
 
 
-def test_help_warns_about_untrusted_models():
+def test_help_warns_about_pickled_models():
     result = subprocess.run(
         [sys.executable, "-m", "emotion_sklearn", "predict", "--help"],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert "only models you trust" in result.stdout
-    assert "--json" in result.stdout
+    text = " ".join(result.stdout.split())
+    assert "runs code when loaded" in text and "--allow-pickle" in text
+    assert "--json" in text
 
 
 def test_a_failed_save_leaves_nothing(tmp_path, monkeypatch):
@@ -237,8 +238,52 @@ def test_predict_and_evaluate_find_the_loader_wherever_it_is(
     ).fit(X, y)
     path = tmp_path / "custom.joblib"
     joblib.dump(model, path)
-    assert main(["predict", str(path), X[0], "--json"]) == 0
+    trust = "--allow-pickle"  # a FunctionTransformer needs joblib
+    assert main(["predict", str(path), X[0], "--json", trust]) == 0
     row = json.loads(capsys.readouterr().out)
     assert row["label"] == model.predict(X[:1])[0]
-    assert main(["evaluate", str(path), "--data", str(subset), "--json"]) == 0
+    assert main(["evaluate", str(path), "--data", str(subset), "--json", trust]) == 0
     assert json.loads(capsys.readouterr().out)["n_samples"] == len(y)
+
+
+def test_a_pickle_is_read_only_when_allowed(subset, tmp_path, capsys):
+    out = tmp_path / "m.joblib"
+    assert main(["train", "--data", str(subset), "--out", str(out), *TINY]) == 0
+    image = str(sorted((subset / "images").iterdir())[0])
+    capsys.readouterr()
+    assert main(["predict", str(out), image]) == 2
+    err = capsys.readouterr().err
+    assert "--allow-pickle" in err and err.count("\n") == 1
+    assert main(["predict", str(out), image, "--allow-pickle", "--json"]) == 0
+    assert "label" in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a model\n", bytes(range(256)) * 4, b"pickled dict"],
+    ids=["empty", "text", "random", "pickled_dict"],
+)
+def test_a_bad_model_file_is_one_line(subset, tmp_path, capsys, content):
+    import pickle
+
+    if content == b"pickled dict":
+        content = pickle.dumps({"a": 1})
+    model = tmp_path / "bad.joblib"
+    model.write_bytes(content)
+    image = str(sorted((subset / "images").iterdir())[0])
+    for extra in ([], ["--allow-pickle"]):
+        assert main(["predict", str(model), image, *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "bad.joblib" in err, err
+
+
+def test_a_named_pipe_is_refused_not_waited_on(trained, tmp_path, capsys):
+    import os
+
+    pipe = tmp_path / "photo.jpg"
+    os.mkfifo(pipe)
+    assert main(["predict", str(trained), str(pipe), "--json"]) == 1
+    row = json.loads(capsys.readouterr().out)
+    assert "not a regular file" in row["error"]
+    assert main(["predict", str(pipe), str(pipe)]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -11,19 +11,29 @@ __version__ = "0.1.0.dev0"
 # Public name -> the private module that defines it.
 _MODULES = {
     "EmotionCNNClassifier": "._cnn",
+    "FaceFinder": "._faces",
     "ImageLoadError": "._decode",
     "ImageLoader": "._loader",
+    "NoFaceFoundWarning": "._loader",
     "RotationAugmenter": "._augment",
+    "ModelFileError": "._persist",
+    "load_model": "._persist",
     "make_emotion_pipeline": "._pipeline",
+    "save_model": "._persist",
 }
 
 __all__ = [
     "EmotionCNNClassifier",
+    "FaceFinder",
     "ImageLoadError",
     "ImageLoader",
+    "ModelFileError",
+    "NoFaceFoundWarning",
     "RotationAugmenter",
     "__version__",
+    "load_model",
     "make_emotion_pipeline",
+    "save_model",
 ]
 
 

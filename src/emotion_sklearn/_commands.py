@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ._decode import ImageLoadError
 from ._loader import ImageLoader
+from ._persist import ModelFileError, is_model_file, load_model
 from ._pipeline import make_emotion_pipeline
 from ._report import (
     check_writable,
@@ -186,10 +187,36 @@ def _fit_from_pixels(pipeline, pixels, y, paths):
     return pipeline
 
 
-def _load_model(path):
-    if not Path(path).is_file():
-        raise UserError(f"no model file at {path!r}")
-    return joblib.load(path)
+def _load_model(path, *, allow_pickle=False):
+    """The model at ``path``: the safe format, or a pickle only when allowed."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"no model file at {str(path)!r}")
+    if not path.is_file():
+        raise UserError(f"{str(path)!r} is not a regular file")
+    if is_model_file(path):
+        try:
+            return load_model(path)
+        except ModelFileError as exc:
+            raise UserError(str(exc)) from None
+    if not allow_pickle:
+        raise UserError(
+            f"{str(path)!r} is not an emotion-sklearn model file; if it is a "
+            "joblib or pickle file from a source you trust, pass --allow-pickle "
+            "(loading a pickle runs the code it contains)"
+        )
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # a corrupt pickle raises many kinds of error
+        raise UserError(
+            f"{str(path)!r} cannot be read as a joblib file "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
+        raise UserError(
+            f"{str(path)!r} holds a {type(model).__name__}, not a fitted pipeline"
+        )
+    return model
 
 
 # -- sub-commands ----------------------------------------------------------------
@@ -256,7 +283,7 @@ def train(args):
 
 
 def evaluate(args):
-    model = _load_model(args.model)
+    model = _load_model(args.model, allow_pickle=args.allow_pickle)
     faces = _load_dataset(args)
     X, rest = _decode_then(model, faces.data, n_jobs=args.n_jobs)
     y_pred = rest.predict(X)
@@ -277,7 +304,7 @@ def _expand_paths(paths):
 
 
 def predict(args):
-    model = _load_model(args.model)
+    model = _load_model(args.model, allow_pickle=args.allow_pickle)
     head, rest = loading_steps(model)
     if head is None:
         raise UserError(f"{args.model!r} has no ImageLoader step to read images with")

@@ -1,9 +1,12 @@
 """Decoding image files and arrays into fixed-size grayscale pixels."""
 
 import os
+import stat
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ._faces import BOX_CACHE, crop_square
 
 FIT_MODES = ("crop", "pad", "stretch")
 # Larger images are refused before decoding: a 13000x13000 PNG would take
@@ -111,6 +114,17 @@ class _TooLarge(ValueError):
     pass
 
 
+class _NotRegular(ValueError):
+    pass
+
+
+def _check_regular_file(path):
+    # Opening a named pipe would wait for a writer; a device could be endless.
+    exists = os.path.exists(path) and not os.path.isdir(path)
+    if exists and not stat.S_ISREG(os.stat(path).st_mode):
+        raise _NotRegular("it is not a regular file (a pipe or device?)")
+
+
 def _check_pixel_count(image, path):
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
@@ -121,7 +135,7 @@ def _check_pixel_count(image, path):
 
 
 def _reason(exc, path):
-    if isinstance(exc, _TooLarge):
+    if isinstance(exc, (_TooLarge, _NotRegular)):
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return "no such file"
@@ -138,7 +152,9 @@ def _reason(exc, path):
     return f"the file is truncated or corrupt ({exc})"
 
 
-def decode_file(path, image_size, fit, *, crop_fraction=1.0, index=None):
+def decode_file(
+    path, image_size, fit, *, crop_fraction=1.0, index=None, face_finder=None
+):
     """Decode one file by its content into a ``float32`` array in [0, 1].
 
     Parameters
@@ -151,22 +167,35 @@ def decode_file(path, image_size, fit, *, crop_fraction=1.0, index=None):
         Fraction of the width and height kept around the centre.
     index : int, default=None
         The position in the caller's input, for the error message.
+    face_finder : FaceFinder or None, default=None
+        With one, the square around the largest face is resized instead;
+        the central crop stays the fallback where no face is found.
 
     Returns
     -------
     pixels : ndarray of shape (height, width), dtype float32
+    found : bool
+        Whether a face was found (False without a ``face_finder``).
     """
     try:
+        _check_regular_file(path)
         with Image.open(path) as image:
             _check_pixel_count(image, path)
             # JPEG only: decode straight to the smallest 1/2, 1/4 or 1/8 scale
-            # that is still at least as large as the target. Ask for the larger
-            # side in both directions so an EXIF rotation cannot make it short.
+            # that is still at least as large as the target (or as the copy
+            # faces are found on). Ask for the larger side in both directions
+            # so an EXIF rotation cannot make it short.
             side = int(np.ceil(max(image_size) / crop_fraction))
+            if face_finder is not None:
+                side = max(side, face_finder.detect_side)
             image.draft("L", (side, side))
             image = ImageOps.exif_transpose(image)
             band = _to_single_band(image)
-            resized = fit_to_size(band, _pil_size(image_size), fit, crop_fraction)
+            found = False
+            if face_finder is not None:
+                band, found = _face_or_whole(band, path, face_finder)
+            fraction = 1.0 if found else crop_fraction
+            resized = fit_to_size(band, _pil_size(image_size), fit, fraction)
             pixels = np.asarray(resized, dtype=np.float32)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         where = "" if index is None else f" at position {index}"
@@ -177,7 +206,29 @@ def decode_file(path, image_size, fit, *, crop_fraction=1.0, index=None):
         ) from exc
     if resized.mode == "L":
         pixels /= 255.0
-    return pixels
+    return pixels, found
+
+
+def _face_or_whole(band, path, face_finder):
+    """``(band, True)`` cropped to the largest face, or ``(band, False)``."""
+    gray = np.asarray(band)
+    key = BOX_CACHE.key(path, face_finder, gray.shape)
+    boxes = BOX_CACHE.get(key)
+    if boxes is None:
+        boxes = face_finder.find(gray)
+        BOX_CACHE.put(key, boxes)
+    if len(boxes) == 0:
+        return band, False
+    square = crop_square(gray, face_finder.crop_box(boxes[0]))
+    return Image.fromarray(np.ascontiguousarray(square)), True
+
+
+def face_crop_array(pixels, face_finder):
+    """``(pixels, found)``: a float image cropped to its largest face, if any."""
+    boxes = face_finder.find(pixels)
+    if len(boxes) == 0:
+        return pixels, False
+    return crop_square(pixels, face_finder.crop_box(boxes[0])), True
 
 
 def array_to_grayscale(images):

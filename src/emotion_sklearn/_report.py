@@ -21,6 +21,7 @@ from ._files import (
     scratch_dir,
     scratch_file,
 )
+from ._persist import write_model_file
 from .plotting import plot_confusion_matrix, plot_training_curves
 
 
@@ -135,8 +136,20 @@ def check_writable(model_path, force, *, extra=()):
     os.unlink(probe_path)
 
 
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+
+
+def is_pickle_name(path):
+    """Whether ``path``'s name asks for a joblib pickle rather than the safe format."""
+    return Path(path).suffix.lower() in PICKLE_SUFFIXES
+
+
 def save_model(model, model_path):
-    """``joblib.dump`` to a scratch file, then rename: never half a model."""
+    """Save to a scratch file, then rename: never half a model.
+
+    A ``.joblib``, ``.pkl`` or ``.pickle`` name gets ``joblib.dump``; any
+    other the safe format of :func:`emotion_sklearn.save_model`.
+    """
     save_outputs(model_path, model=model)
 
 
@@ -162,7 +175,10 @@ def save_outputs(model_path, *, model, report=None, tables=None):
     try:
         model_scratch = scratch_file(model_path)
         moves[model_scratch] = model_path
-        joblib.dump(model, model_scratch)
+        if is_pickle_name(model_path):
+            joblib.dump(model, model_scratch)
+        else:
+            write_model_file(model, model_scratch)
         if report is not None:
             report_scratch = scratch_dir(report_dir_for(model_path))
             moves[report_scratch] = report_dir_for(model_path)

@@ -12,7 +12,9 @@ import sys
 from ._dataset import DEFAULT_EMOTIONS
 
 TRUST_WARNING = (
-    "A .joblib model runs code when it is loaded: load only models you trust."
+    "Models are saved in a format that runs no code when loaded; a .joblib name "
+    "saves a pickle instead, which runs code when loaded, so evaluate and "
+    "predict read one only with --allow-pickle."
 )
 
 
@@ -71,10 +73,20 @@ def _add_output_options(parser, what):
         "--out",
         required=True,
         metavar="MODEL",
-        help=f"where to save the {what}, e.g. model.joblib",
+        help=f"where to save the {what}, e.g. model.esk (a .joblib or .pkl name "
+        "saves a joblib pickle instead)",
     )
     parser.add_argument(
         "--force", action="store_true", help="replace existing output files"
+    )
+
+
+def _add_pickle_option(parser):
+    parser.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="also read joblib/pickle model files, which run code when loaded: "
+        "only for files from a source you trust",
     )
 
 
@@ -117,7 +129,8 @@ def _add_evaluate(commands):
         help="score a saved model on a labelled dataset",
         description=f"Score a saved model on a labelled dataset. {TRUST_WARNING}",
     )
-    evaluate.add_argument("model", help="a .joblib file saved by train or search")
+    evaluate.add_argument("model", help="a model file saved by train or search")
+    _add_pickle_option(evaluate)
     _add_data_options(evaluate, required=True)
     evaluate.add_argument(
         "--json", action="store_true", help="print one JSON object instead of a table"
@@ -137,7 +150,8 @@ def _add_predict(commands):
         "unreadable file is reported on its own line and the others are still "
         f"predicted; the exit status is 1 if any failed. {TRUST_WARNING}",
     )
-    predict.add_argument("model", help="a .joblib file saved by train or search")
+    predict.add_argument("model", help="a model file saved by train or search")
+    _add_pickle_option(predict)
     predict.add_argument(
         "paths",
         nargs="+",

@@ -1,0 +1,156 @@
+"""save_model and load_model: round trips, refusals, and files that were altered."""
+
+import hashlib
+import json
+import pickle
+import subprocess
+import sys
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from sklearn.ensemble import VotingClassifier
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import (
+    EmotionCNNClassifier,
+    FaceFinder,
+    ModelFileError,
+    RotationAugmenter,
+    load_model,
+    make_emotion_pipeline,
+    save_model,
+)
+
+_FRESH_PROCESS = (
+    "import sys, numpy as np\n"
+    "from emotion_sklearn import load_model\n"
+    "paths = np.load(sys.argv[1], allow_pickle=True)\n"
+    "for model in sys.argv[2:]:\n"
+    "    np.save(model + '.npy', load_model(model).predict_proba(paths))\n"
+)
+
+PIPELINES = {
+    "default_steps": {},
+    "non_square_two_networks": {"load__image_size": (20, 12), "cnn__n_networks": 2},
+    "augment_and_oversample": {
+        "augment": RotationAugmenter(orientations=("flip_horizontal",)),
+        "resample": RandomOverSampler(),
+    },
+    "smote_and_lbp_faces": {
+        "resample": SMOTE(k_neighbors=3),
+        "load__face_finder": FaceFinder("lbp", margin=0.3),
+        "cnn__class_weight": {"anger": 2.0, "happiness": 1.0},
+    },
+}
+
+
+def _fit(small_faces, **params):
+    X, y, _ = small_faces
+    settings = {"load__image_size": (24, 24), **tiny_cnn_params("cnn__"), **params}
+    return make_emotion_pipeline(random_state=0, **settings).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_pipelines_round_trip_in_a_fresh_process(small_faces, tmp_path):
+    X = small_faces[0][:12]
+    models, paths = {}, []
+    for name, params in PIPELINES.items():
+        models[name] = _fit(small_faces, **params)
+        paths.append(str(tmp_path / f"{name}.esk"))
+        save_model(models[name], paths[-1])
+    np.save(tmp_path / "paths.npy", X)
+    # One process loads them all: a TensorFlow start-up costs seconds.
+    subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS, tmp_path / "paths.npy", *paths],
+        check=True,
+    )
+    for (name, model), path in zip(models.items(), paths, strict=True):
+        np.testing.assert_array_equal(
+            np.load(path + ".npy"), model.predict_proba(X), err_msg=name
+        )
+        loaded = load_model(path)
+        assert [n for n, _ in loaded.steps] == [n for n, _ in model.steps]
+        assert (
+            loaded.get_params()["load__image_size"]
+            == (model.get_params()["load__image_size"])
+        )
+
+
+def test_the_file_holds_no_pickle(small_faces, tmp_path):
+    path = tmp_path / "model.esk"
+    save_model(_fit(small_faces), path)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        assert {"manifest.json", "checksums.json"} <= set(names)
+        for name in names:
+            data = archive.read(name)
+            assert b"\x80\x04\x95" not in data[:3]  # no pickle protocol header
+            if name.endswith(".npy"):
+                np.load(archive.open(name), allow_pickle=False)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"cnn": VotingClassifier([("a", EmotionCNNClassifier())])}, "step 'cnn'"),
+        (
+            {"cnn__callbacks": [keras.callbacks.TerminateOnNaN()]},
+            "step 'cnn' parameter 'callbacks'",
+        ),
+    ],
+    ids=["voting", "callbacks"],
+)
+def test_a_step_it_cannot_hold_is_refused_at_save_time(tmp_path, params, message):
+    model = make_emotion_pipeline(**params)
+    with pytest.raises(ModelFileError, match=message):
+        save_model(model, tmp_path / "model.esk")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_altered_part_is_refused(small_faces, tmp_path):
+    path = tmp_path / "model.esk"
+    save_model(_fit(small_faces), path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    weights = next(name for name in parts if name.endswith(".npy"))
+    parts[weights] = parts[weights][:-4] + b"\x00\x00\x80\x3f"
+    altered = tmp_path / "altered.esk"
+    with zipfile.ZipFile(altered, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match=r"altered.*SHA-256"):
+        load_model(altered)
+
+
+def test_a_manifest_naming_another_class_is_refused(small_faces, tmp_path):
+    path = tmp_path / "model.esk"
+    save_model(_fit(small_faces), path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(parts["manifest.json"])
+    manifest["steps"][0]["class"] = "os.system"
+    parts["manifest.json"] = json.dumps(manifest).encode()
+    checksums = json.loads(parts["checksums.json"])
+    checksums["manifest.json"] = hashlib.sha256(parts["manifest.json"]).hexdigest()
+    parts["checksums.json"] = json.dumps(checksums).encode()
+    crafted = tmp_path / "crafted.esk"
+    with zipfile.ZipFile(crafted, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match=r"may not: 'os\.system'"):
+        load_model(crafted)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"just some text\n", bytes(range(256)), pickle.dumps({"a": 1})],
+    ids=["empty", "text", "random", "pickled_dict"],
+)
+def test_files_that_are_not_models_are_named(tmp_path, content):
+    path = tmp_path / "model.esk"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match="not an emotion-sklearn model file"):
+        load_model(path)
