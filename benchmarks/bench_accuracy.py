@@ -1,44 +1,54 @@
-"""Accuracy on held-out people: the default pipeline against two baselines.
+"""Accuracy on held-out people and other sources: every method on the same splits.
 
 Usage::
 
-    python benchmarks/bench_accuracy.py [--data DIR] [--folds 5] [--methods ...]
-                                        [--n-images N] [--seed S]
+    python benchmarks/bench_accuracy.py [--data DIR] [--split persons|source]
+                                        [--stress] [--folds 5] [--only-folds N]
+                                        [--methods ...] [--n-images N] [--seed S]
                                         [--out results.json]
 
-Five-fold StratifiedGroupKFold, grouped by person, on the 10,459 images of
-the four default classes; every method sees the same folds and the same
-decoded pixels (ImageLoader learns nothing, so decoding once is honest). No
-person, image or augmented copy is on both sides of a split: augmentation and
-resampling happen inside each fit.
+Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
+the 10,459 images of the four default classes (``person_folds(5)``);
+``source``, train on the news photos and test on every other image. With
+``--stress``, each fitted model is also scored on its test images re-framed
+(a central 60% crop; zoomed out so the photo fills 60% of the frame, edges
+repeated; half resolution at JPEG quality 30; brightness and contrast up or
+down 30%), and the drop from the unaltered score is reported.
 
-Methods:
+Every method that reads the same loader sees the same decoded pixels
+(ImageLoader learns nothing, so decoding once is honest). No person, image or
+augmented copy is on both sides of a split: augmentation and resampling happen
+inside each fit.
 
-- ``default``: ``make_emotion_pipeline()``, what ``emotion-sklearn train`` uses;
-- ``three_blocks``: the previous default, two networks of three blocks;
-- ``mirror_sampler``: the first default: a :class:`RotationAugmenter` adding each
-  training image's mirror image (twice the rows an epoch), 20 epochs, no in-network
-  flip;
-- ``ensemble2``: the default pipeline with a soft vote of two default networks
-  that differ only in their seed (``VotingClassifier``) as its ``cnn`` step;
-- ``one_network``: the one-network default that preceded the current one
-  (``n_networks=1``, ``n_iter_no_change=6``);
+Methods (loader in brackets):
+
+- ``default``: ``make_emotion_pipeline()``, what ``emotion-sklearn train`` uses
+  [central 70% crop];
+- ``face``, ``face_lbp``: the default network on the square around the largest
+  face found by OpenCV's Haar or scikit-image's LBP cascade [face];
+- ``plain_script``: the plain Keras script of the generalisation issue
+  (``plain_keras.py``) [whole image];
+- ``three_blocks``: the default with three convolution blocks;
+- ``mirror_sampler``: a :class:`RotationAugmenter` adding each training image's
+  mirror image, 20 epochs, no in-network flip, one network;
+- ``ensemble2``: a soft vote of two one-network recipes that differ in their seed;
+- ``one_network``: one three-block network, ``n_iter_no_change=6``;
 - ``patience6``: ``three_blocks`` with ``n_iter_no_change=6``;
 - ``networks3``: ``three_blocks`` with three networks side by side;
-- ``plateau``: the one-network recipe with ``lr_schedule="plateau"`` (tried, not
-  adopted);
-- ``hog_logreg``: HOG features (scikit-image) and
-  ``LogisticRegression(class_weight="balanced")``;
+- ``plateau``: the one-network recipe with ``lr_schedule="plateau"``;
+- ``hog_logreg``: HOG features and ``LogisticRegression(class_weight="balanced")``;
 - ``original``: the original work's network (six conv pairs of 2 to 64
   filters, dense 256, no imbalance handling) with its six-orientation
-  augmentation, at the default resolution.
+  augmentation.
 
-Prints balanced accuracy and per-class recall per fold, then mean and standard
-deviation per method, and each method's ratio to the HOG baseline.
+Prints balanced accuracy, macro-F1 and per-class recall and precision per
+split, then mean and standard deviation per method, and each method's ratio to
+the HOG baseline.
 """
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,12 +57,17 @@ from skimage.feature import hog
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, recall_score
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from emotion_sklearn import (
     EmotionCNNClassifier,
+    FaceFinder,
     ImageLoader,
     RotationAugmenter,
     make_emotion_pipeline,
@@ -62,9 +77,18 @@ from emotion_sklearn.datasets import (
     load_facial_expressions,
     person_folds,
 )
+from plain_keras import PlainKerasScript
+from splits import REFRAMINGS, reframed_paths, source_split
 
 DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 CLASSES = ["anger", "happiness", "neutral", "sadness"]
+# How each method's images are loaded: ImageLoader parameters.
+LOADERS = {
+    "central": {},
+    "whole": {"crop_fraction": 1.0},
+    "face": {"face_finder": FaceFinder("haar")},
+    "face_lbp": {"face_finder": FaceFinder("lbp")},
+}
 
 
 def hog_features(X):
@@ -118,7 +142,7 @@ def make_methods(epochs=None, seed=0):
         epochs=20,
         n_iter_no_change=6,
     )
-    return {
+    central = {
         "default": variant(),
         "three_blocks": variant(**THREE_BLOCKS),
         "one_network": variant(**ONE_NETWORK),
@@ -141,6 +165,12 @@ def make_methods(epochs=None, seed=0):
             LogisticRegression(class_weight="balanced", max_iter=3000),
         ),
         "original": variant({"augment": RotationAugmenter(), "cnn": original_cnn}),
+    }
+    return {
+        **{name: ("central", method) for name, method in central.items()},
+        "face": ("face", variant()),
+        "face_lbp": ("face_lbp", variant()),
+        "plain_script": ("whole", PlainKerasScript(random_state=seed)),
     }
 
 
@@ -165,83 +195,141 @@ def _subsample(faces, n_images, seed=0):
     return np.sort(rng.choice(len(faces.data), n_images, replace=False))
 
 
-def evaluate_fold(estimator, X, y, train, test):
-    start = time.perf_counter()
-    estimator.fit(X[train], y[train])
-    fit_seconds = time.perf_counter() - start
-    y_pred = estimator.predict(X[test])
-    recall = recall_score(
-        y[test], y_pred, labels=CLASSES, average=None, zero_division=0
+def scores(y_true, y_pred):
+    """Balanced accuracy, macro-F1, and recall and precision per class."""
+    precision, recall, _, _ = precision_recall_fscore_support(
+        y_true, y_pred, labels=CLASSES, zero_division=0
     )
     return {
-        "balanced_accuracy": float(balanced_accuracy_score(y[test], y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "macro_f1": float(
+            f1_score(y_true, y_pred, labels=CLASSES, average="macro", zero_division=0)
+        ),
         "recall": dict(zip(CLASSES, map(float, recall), strict=True)),
-        "fit_seconds": round(fit_seconds, 1),
+        "precision": dict(zip(CLASSES, map(float, precision), strict=True)),
     }
 
 
+def evaluate_split(estimator, X, y, train, test, stressed=None):
+    """Fit on ``train``, score on ``test`` and on each re-framed copy of it.
+
+    ``stressed`` maps a re-framing's name to the re-framed test rows.
+    """
+    start = time.perf_counter()
+    estimator.fit(X[train], y[train])
+    fit_seconds = time.perf_counter() - start
+    outcome = {**scores(y[test], estimator.predict(X[test]))}
+    outcome["fit_seconds"] = round(fit_seconds, 1)
+    outcome["stress"] = {
+        name: scores(y[test], estimator.predict(rows))["balanced_accuracy"]
+        for name, rows in (stressed or {}).items()
+    }
+    return outcome
+
+
+def _mean_sd(values):
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+
+
 def summarise(results):
-    print(
-        f"\n{'method':<16}{'bal. acc.':>16}"
-        + "".join(f"{c:>16}" for c in CLASSES)
-        + f"{'fit s':>8}{'vs HOG':>8}"
-    )
     hog_mean = None
     if "hog_logreg" in results:
         hog_mean = np.mean([f["balanced_accuracy"] for f in results["hog_logreg"]])
+    print(f"\n{'method':<16}{'bal. acc.':>16}{'macro-F1':>16}{'fit s':>8}{'vs HOG':>8}")
     for name, folds in results.items():
         bacc = [f["balanced_accuracy"] for f in folds]
-        cells = [f"{np.mean(bacc):.3f} ± {np.std(bacc):.3f}"]
-        for label in CLASSES:
-            values = [f["recall"][label] for f in folds]
-            cells.append(f"{np.mean(values):.3f} ± {np.std(values):.3f}")
         ratio = f"{np.mean(bacc) / hog_mean:.2f}" if hog_mean else "-"
         fit = np.mean([f["fit_seconds"] for f in folds])
-        print(
-            f"{name:<16}"
-            + "".join(f"{c:>16}" for c in cells)
-            + f"{fit:>8.0f}{ratio:>8}"
-        )
+        f1 = [f["macro_f1"] for f in folds]
+        print(f"{name:<16}{_mean_sd(bacc):>16}{_mean_sd(f1):>16}{fit:>8.0f}{ratio:>8}")
+    for kind in ("recall", "precision"):
+        print(f"\n{kind:<16}" + "".join(f"{c:>16}" for c in CLASSES))
+        for name, folds in results.items():
+            cells = [_mean_sd([f[kind][c] for f in folds]) for c in CLASSES]
+            print(f"{name:<16}" + "".join(f"{c:>16}" for c in cells))
+    stressed = [name for name, folds in results.items() if folds[0]["stress"]]
+    if stressed:
+        variants = list(results[stressed[0]][0]["stress"])
+        print("\nre-framing stress: balanced accuracy (change from unaltered)")
+        print(f"{'method':<16}" + "".join(f"{v:>18}" for v in variants))
+        for name in stressed:
+            folds = results[name]
+            base = np.mean([f["balanced_accuracy"] for f in folds])
+            cells = []
+            for variant in variants:
+                value = np.mean([f["stress"][variant] for f in folds])
+                cells.append(f"{value:.3f} ({value - base:+.3f})")
+            print(f"{name:<16}" + "".join(f"{c:>18}" for c in cells))
+
+
+def _splits(args, paths, y, groups):
+    if args.split == "source":
+        return [source_split(paths)]
+    folds = list(person_folds(args.folds, random_state=0).split(paths, y, groups))
+    return folds[: args.only_folds]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--split", choices=["persons", "source"], default="persons")
+    parser.add_argument("--stress", action="store_true", help="score re-framed tests")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only-folds", type=int, help="run only the first N folds")
     parser.add_argument(
-        "--methods", nargs="+", default=["hog_logreg", "default", "original"]
+        "--methods",
+        nargs="+",
+        default=["hog_logreg", "default", "plain_script", "original"],
     )
     parser.add_argument("--n-images", type=int, help="a random subset, for a quick run")
     parser.add_argument("--epochs", type=int, help="override the CNNs' epochs")
     parser.add_argument(
-        "--seed", type=int, default=0, help="random_state of the networks (not folds)"
+        "--seed", type=int, default=0, help="random_state of the networks (not splits)"
     )
-    parser.add_argument("--out", type=Path, help="write the per-fold results as JSON")
+    parser.add_argument(
+        "--scratch", type=Path, help="folder for re-framed images (default: a temp one)"
+    )
+    parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
     args = parser.parse_args(argv)
 
     faces = load_facial_expressions(args.data)
     rows = _subsample(faces, args.n_images)
     paths, y, groups = faces.data[rows], faces.target[rows], faces.groups[rows]
-    X = ImageLoader(n_jobs=2).transform(paths)  # the default loader, as an array
-    folds = list(person_folds(args.folds, random_state=0).split(X, y, groups))
-    folds = folds[: args.only_folds]
-    for train, test in folds:
+    splits = _splits(args, paths, y, groups)
+    for train, test in splits:
         assert not set(groups[train]) & set(groups[test])
-
     methods = make_methods(args.epochs, args.seed)
+    scratch = args.scratch or Path(tempfile.mkdtemp(prefix="reframed-"))
+    pixels = {}
+
+    def decoded(loader, files):
+        key = (loader, tuple(files[:1]), len(files))
+        if key not in pixels:
+            pixels[key] = ImageLoader(n_jobs=2, **LOADERS[loader]).transform(files)
+        return pixels[key]
+
     results = {name: [] for name in args.methods}
     print(
-        f"{len(y)} images of {len(set(groups))} people, {len(folds)} of "
-        f"{args.folds} person-disjoint folds"
+        f"{len(y)} images of {len(set(groups))} people, split {args.split!r}: "
+        f"{len(splits)} split(s), {[len(test) for _, test in splits]} test images"
     )
-    for index, (train, test) in enumerate(folds):
+    for index, (train, test) in enumerate(splits):
+        variants = (
+            {v: reframed_paths(paths[test], v, scratch) for v in REFRAMINGS}
+            if args.stress
+            else {}
+        )
         for name in args.methods:
-            outcome = evaluate_fold(methods[name], X, y, train, test)
+            loader, estimator = methods[name]
+            stressed = {v: decoded(loader, files) for v, files in variants.items()}
+            outcome = evaluate_split(
+                estimator, decoded(loader, paths), y, train, test, stressed
+            )
             results[name].append(outcome)
             recall = " ".join(f"{c} {r:.2f}" for c, r in outcome["recall"].items())
             print(
-                f"fold {index} {name:<16} bal. acc. {outcome['balanced_accuracy']:.3f}"
+                f"split {index} {name:<14} bal. acc. "
+                f"{outcome['balanced_accuracy']:.3f} macro-F1 {outcome['macro_f1']:.3f}"
                 f"  recall {recall}  ({outcome['fit_seconds']:.0f} s)",
                 flush=True,
             )

@@ -1,0 +1,84 @@
+"""The splits bench_accuracy.py reports on, and the re-framed test images.
+
+- ``persons``: :func:`emotion_sklearn.datasets.person_folds` (5 stratified,
+  person-disjoint folds);
+- ``source``: train on the news photos (``First_Last_0001.jpg`` names), test on
+  every other image (film stills and others, about 618 of the four classes);
+- re-framing stress: a test fold's images changed as photos from elsewhere
+  differ: a tighter crop, a face that fills less of the frame, a small,
+  heavily compressed copy, other lighting.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageOps
+
+_NEWS_PHOTO = re.compile(r"_\d{4}\.\w+$")
+
+
+def is_news_photo(name):
+    """True for the news photos' ``First_Last_0001.jpg`` file names."""
+    return bool(_NEWS_PHOTO.search(str(name)))
+
+
+def source_split(paths):
+    """``(train, test)`` rows: news photos against everything else."""
+    news = np.array([is_news_photo(Path(p).name) for p in paths])
+    return np.flatnonzero(news), np.flatnonzero(~news)
+
+
+def _central(image, fraction):
+    width, height = image.size
+    w, h = round(width * fraction), round(height * fraction)
+    left, upper = (width - w) // 2, (height - h) // 2
+    return image.crop((left, upper, left + w, upper + h))
+
+
+def _zoom_out(image, fill):
+    # The photo shrinks to ``fill`` of a frame whose border repeats its edges.
+    pixels = np.asarray(image)
+    pad = round(max(pixels.shape[:2]) * (1 / fill - 1) / 2)
+    widths = ((pad, pad), (pad, pad)) + ((0, 0),) * (pixels.ndim - 2)
+    return Image.fromarray(np.pad(pixels, widths, mode="edge"))
+
+
+def _low_quality(image):
+    small = image.resize((max(1, image.width // 2), max(1, image.height // 2)))
+    return small, {"quality": 30}
+
+
+def _lighting(image, factor):
+    image = ImageEnhance.Brightness(image).enhance(factor)
+    return ImageEnhance.Contrast(image).enhance(factor)
+
+
+REFRAMINGS = {
+    "crop60": lambda im: (_central(im, 0.6), {}),
+    "zoom_out60": lambda im: (_zoom_out(im, 0.6), {}),
+    "half_jpeg30": _low_quality,
+    "lighting+30%": lambda im: (_lighting(im, 1.3), {}),
+    "lighting-30%": lambda im: (_lighting(im, 0.7), {}),
+}
+
+
+def reframed_paths(paths, variant, folder):
+    """Write each image re-framed by ``variant`` into ``folder``; their paths.
+
+    Files are named by a hash of their source path and reused on a rerun.
+    """
+    folder = Path(folder) / variant
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in paths:
+        name = hashlib.sha1(str(path).encode()).hexdigest()[:16] + ".jpg"
+        target = folder / name
+        if not target.exists():
+            with Image.open(path) as image:
+                image = ImageOps.exif_transpose(image).convert("L")
+                changed, options = REFRAMINGS[variant](image)
+                changed.save(target, format="JPEG", **{"quality": 95, **options})
+        out.append(str(target))
+    return np.array(out, dtype=object)
