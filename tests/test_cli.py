@@ -21,6 +21,8 @@ TINY = [
     "--set",
     "cnn__n_networks=1",
     "--set",
+    "cnn__run_eagerly=True",
+    "--set",
     "load__image_size=(24,24)",
     "--epochs",
     "2",

@@ -145,6 +145,8 @@ def test_cli_search_on_a_local_cluster(synthetic_data_dir, tmp_path, capsys):
             "--set",
             "cnn__n_networks=1",
             "--set",
+            "cnn__run_eagerly=True",
+            "--set",
             "load__image_size=(24,24)",
             "--epochs",
             "1",

@@ -122,7 +122,6 @@ def test_fixed_attributes_are_what_scikeras_reads_as_parameters():
         "validation_batch_size",
         "validation_split",
         "shuffle",
-        "run_eagerly",
     }
     assert fixed <= init
     assert all(hasattr(ScikerasSeam, name) for name in fixed)

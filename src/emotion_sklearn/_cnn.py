@@ -137,6 +137,10 @@ class EmotionCNNClassifier(ScikerasSeam):
         instances (or later fits with the same one) give different networks.
     verbose : int, default=0
         Keras' progress output: 0 silent, 1 progress bar, 2 one line an epoch.
+    run_eagerly : bool, default=False
+        Run Keras step by step instead of compiling each step into a graph:
+        slower on real data, but a few times faster on a few dozen rows, where
+        compiling dominates (the test suite uses it), and easier to debug.
 
     Attributes
     ----------
@@ -189,6 +193,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "run_eagerly": ["boolean"],
     }
 
     def __init__(
@@ -220,6 +225,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         callbacks=None,
         random_state=None,
         verbose=0,
+        run_eagerly=False,
     ):
         self.image_size = image_size
         self.n_blocks = n_blocks
@@ -247,6 +253,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.run_eagerly = run_eagerly
 
     # -- scikit-learn API -------------------------------------------------
 
@@ -441,6 +448,7 @@ class EmotionCNNClassifier(ScikerasSeam):
             ),
             loss=loss,
             metrics=[accuracy],
+            run_eagerly=self.run_eagerly,
         )
         return model
 

@@ -111,7 +111,6 @@ class ScikerasSeam(KerasClassifier):
     validation_batch_size = None
     validation_split = 0.0
     shuffle = True
-    run_eagerly = False
 
     __repr__ = BaseEstimator.__repr__
     set_params = BaseEstimator.set_params
