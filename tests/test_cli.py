@@ -289,3 +289,22 @@ def test_a_named_pipe_is_refused_not_waited_on(trained, tmp_path, capsys):
     assert "not a regular file" in row["error"]
     assert main(["predict", str(pipe), str(pipe)]) == 2
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_an_empty_folder_is_an_error_not_silence(trained, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["predict", str(trained), str(empty)]) == 2
+    assert "holds no files" in capsys.readouterr().err
+
+
+def test_predictions_come_a_chunk_at_a_time_in_order(
+    trained, subset, monkeypatch, capsys
+):
+    from emotion_sklearn import _commands
+
+    monkeypatch.setattr(_commands, "_PREDICT_CHUNK", 3)
+    images = sorted((subset / "images").iterdir())[:7]
+    assert main(["predict", str(trained), *map(str, images), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["path"] for row in rows] == list(map(str, images))

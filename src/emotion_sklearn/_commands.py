@@ -31,6 +31,8 @@ from ._report import (
 from .datasets import fetch_facial_expressions, load_facial_expressions, person_folds
 
 _DECODE_CHUNK = 256
+# predict prints its rows this many images at a time.
+_PREDICT_CHUNK = 64
 
 
 class UserError(Exception):
@@ -296,11 +298,47 @@ def evaluate(args):
 def _expand_paths(paths):
     for path in map(Path, paths):
         if path.is_dir():
-            yield from sorted(
+            files = sorted(
                 p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
             )
+            if not files:
+                raise UserError(f"{str(path)!r} holds no files to predict")
+            yield from files
         else:
             yield path
+
+
+def _predicted_rows(head, rest, classes, paths):
+    """One row per path, in order, a chunk at a time as they are predicted."""
+    rows, pixels = [], []
+    for path in paths:
+        try:  # one at a time, so that one bad file does not stop the others
+            pixels.append(head.transform([path]))
+            rows.append({"path": str(path)})
+        except ImageLoadError as exc:
+            rows.append({"path": str(path), "error": str(exc)})
+        if len(rows) == _PREDICT_CHUNK:
+            yield from _with_predictions(rows, pixels, rest, classes)
+            rows, pixels = [], []
+    yield from _with_predictions(rows, pixels, rest, classes)
+
+
+def _with_predictions(rows, pixels, rest, classes):
+    if pixels:
+        stacked = (
+            pd.concat(pixels, ignore_index=True)
+            if isinstance(pixels[0], pd.DataFrame)
+            else np.concatenate(pixels)
+        )
+        probas = iter(rest.predict_proba(stacked))
+        for row in rows:
+            if "error" not in row:
+                proba = next(probas)
+                row["label"] = classes[int(np.argmax(proba))]
+                row["probabilities"] = dict(
+                    zip(classes, map(float, proba), strict=True)
+                )
+    return rows
 
 
 def predict(args):
@@ -309,36 +347,24 @@ def predict(args):
     if head is None:
         raise UserError(f"{args.model!r} has no ImageLoader step to read images with")
     classes = [str(c) for c in model.classes_]
-    rows, pixels = [], []
-    for path in _expand_paths(args.paths):
-        try:  # one at a time, so that one bad file does not stop the others
-            pixels.append(head.transform([path]))
-            rows.append({"path": str(path)})
-        except ImageLoadError as exc:
-            rows.append({"path": str(path), "error": str(exc)})
-    readable = [row for row in rows if "error" not in row]
-    if readable:
-        stacked = (
-            pd.concat(pixels, ignore_index=True)
-            if isinstance(pixels[0], pd.DataFrame)
-            else np.concatenate(pixels)
-        )
-        probas = rest.predict_proba(stacked)
-        for row, proba in zip(readable, probas, strict=True):
-            row["label"] = classes[int(np.argmax(proba))]
-            row["probabilities"] = dict(zip(classes, map(float, proba), strict=True))
-    _print_predictions(rows, classes, args)
-    return 1 if len(readable) < len(rows) else 0
+    paths = list(_expand_paths(args.paths))  # folders checked before any output
+    printer = _row_printer(classes, args)
+    failed = 0
+    for row in _predicted_rows(head, rest, classes, paths):
+        printer(row)
+        failed += "error" in row
+    return 1 if failed else 0
 
 
-def _print_predictions(rows, classes, args):
+def _row_printer(classes, args):
+    """A function printing one row as the output format asks, header first."""
     if args.json:
-        for row in rows:
-            print(json.dumps(row))
-    elif args.csv:
+        return lambda row: print(json.dumps(row), flush=True)
+    if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["path", "label", *classes, "error"])
-        for row in rows:
+
+        def csv_row(row):
             proba = row.get("probabilities", {})
             writer.writerow(
                 [
@@ -348,15 +374,18 @@ def _print_predictions(rows, classes, args):
                     row.get("error", ""),
                 ]
             )
-    else:
-        for row in rows:
-            if "error" in row:
-                print(f"{row['path']}: ERROR {row['error']}")
-            else:
-                shares = ", ".join(
-                    f"{c} {p:.2f}" for c, p in row["probabilities"].items()
-                )
-                print(f"{row['path']}: {row['label']} ({shares})")
+            sys.stdout.flush()
+
+        return csv_row
+
+    def text_row(row):
+        if "error" in row:
+            print(f"{row['path']}: ERROR {row['error']}", flush=True)
+        else:
+            shares = ", ".join(f"{c} {p:.2f}" for c, p in row["probabilities"].items())
+            print(f"{row['path']}: {row['label']} ({shares})", flush=True)
+
+    return text_row
 
 
 def _search_backend(args):
