@@ -1,6 +1,7 @@
 """save_model and load_model: round trips, refusals, and files that were altered."""
 
 import hashlib
+import io
 import json
 import pickle
 import subprocess
@@ -79,17 +80,12 @@ def test_pipelines_round_trip_in_a_fresh_process(small_faces, tmp_path):
         )
 
 
-def test_the_file_holds_no_pickle(small_faces, tmp_path):
-    path = tmp_path / "model.esk"
-    save_model(_fit(small_faces), path)
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        assert {"manifest.json", "checksums.json"} <= set(names)
-        for name in names:
-            data = archive.read(name)
-            assert b"\x80\x04\x95" not in data[:3]  # no pickle protocol header
-            if name.endswith(".npy"):
-                np.load(archive.open(name), allow_pickle=False)
+def test_the_file_holds_no_pickle(saved_parts):
+    assert {"manifest.json", "checksums.json"} <= set(saved_parts)
+    for name, data in saved_parts.items():
+        assert not data.startswith(b"\x80")  # no pickle protocol header
+        if name.endswith(".npy"):
+            np.load(io.BytesIO(data), allow_pickle=False)
 
 
 @pytest.mark.parametrize(
@@ -110,38 +106,40 @@ def test_a_step_it_cannot_hold_is_refused_at_save_time(tmp_path, params, message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_altered_part_is_refused(small_faces, tmp_path):
-    path = tmp_path / "model.esk"
+@pytest.fixture(scope="module")
+def saved_parts(small_faces, tmp_path_factory):
+    """The parts of a saved model file, by name."""
+    path = tmp_path_factory.mktemp("saved") / "model.esk"
     save_model(_fit(small_faces), path)
     with zipfile.ZipFile(path) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    weights = next(name for name in parts if name.endswith(".npy"))
-    parts[weights] = parts[weights][:-4] + b"\x00\x00\x80\x3f"
-    altered = tmp_path / "altered.esk"
-    with zipfile.ZipFile(altered, "w") as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zip(parts, path):
+    with zipfile.ZipFile(path, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
+    return path
+
+
+def test_an_altered_part_is_refused(saved_parts, tmp_path):
+    parts = dict(saved_parts)
+    weights = next(name for name in parts if name.endswith(".npy"))
+    parts[weights] = parts[weights][:-4] + b"\x00\x00\x80\x3f"
     with pytest.raises(ModelFileError, match=r"altered.*SHA-256"):
-        load_model(altered)
+        load_model(_zip(parts, tmp_path / "altered.esk"))
 
 
-def test_a_manifest_naming_another_class_is_refused(small_faces, tmp_path):
-    path = tmp_path / "model.esk"
-    save_model(_fit(small_faces), path)
-    with zipfile.ZipFile(path) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
+def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
+    parts = dict(saved_parts)
     manifest = json.loads(parts["manifest.json"])
     manifest["steps"][0]["class"] = "os.system"
     parts["manifest.json"] = json.dumps(manifest).encode()
     checksums = json.loads(parts["checksums.json"])
     checksums["manifest.json"] = hashlib.sha256(parts["manifest.json"]).hexdigest()
     parts["checksums.json"] = json.dumps(checksums).encode()
-    crafted = tmp_path / "crafted.esk"
-    with zipfile.ZipFile(crafted, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
     with pytest.raises(ModelFileError, match=r"may not: 'os\.system'"):
-        load_model(crafted)
+        load_model(_zip(parts, tmp_path / "crafted.esk"))
 
 
 @pytest.mark.parametrize(
