@@ -162,7 +162,12 @@ def decode_with_progress(loader, paths, what="images"):
             chunk = paths[start : start + _DECODE_CHUNK]
             chunks.append(loader.transform(chunk))
             bar.update(len(chunk))
-    if isinstance(chunks[0], pd.DataFrame):  # named pixel columns
+    return _stack_rows(chunks)
+
+
+def _stack_rows(chunks):
+    """Loader outputs one after another, keeping named pixel columns."""
+    if isinstance(chunks[0], pd.DataFrame):
         return pd.concat(chunks, ignore_index=True)
     return np.concatenate(chunks)
 
@@ -325,12 +330,7 @@ def _predicted_rows(head, rest, classes, paths):
 
 def _with_predictions(rows, pixels, rest, classes):
     if pixels:
-        stacked = (
-            pd.concat(pixels, ignore_index=True)
-            if isinstance(pixels[0], pd.DataFrame)
-            else np.concatenate(pixels)
-        )
-        probas = iter(rest.predict_proba(stacked))
+        probas = iter(rest.predict_proba(_stack_rows(pixels)))
         for row in rows:
             if "error" not in row:
                 proba = next(probas)
