@@ -296,11 +296,23 @@ def test_flip_test_time_averages_an_image_and_its_mirror():
 def test_random_augmentation_acts_in_training_only():
     X, y = _toy()
     params = dict(
-        random_flip=True, random_shift=0.1, random_rotation=10.0, random_zoom=0.1
+        random_flip=True,
+        random_shift=0.1,
+        random_rotation=10.0,
+        random_zoom=0.1,
+        random_brightness=0.3,
+        random_contrast=0.3,
     )
     cnn = _cnn(random_state=0, **params).fit(X, y)
     names = [layer.__class__.__name__ for layer in cnn.model_.layers]
-    for layer in ("RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"):
+    for layer in (
+        "RandomFlip",
+        "RandomRotation",
+        "RandomTranslation",
+        "RandomZoom",
+        "RandomBrightness",
+        "RandomContrast",
+    ):
         assert layer in names
     # At predict the random layers pass images through: repeated calls agree.
     np.testing.assert_array_equal(cnn.predict_proba(X), cnn.predict_proba(X))
@@ -375,12 +387,71 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
         ("random_shift", 1.5),
         ("lr_schedule", "step"),
         ("ema_momentum", 1.0),
+        ("random_brightness", 1.5),
+        ("random_contrast", -0.1),
+        ("weight_decay", -1e-4),
+        ("class_prior", "balanced"),
     ],
 )
 def test_bad_augmentation_and_schedule_parameters_are_named(param, value):
     X, y = _toy()
     with pytest.raises(ValueError, match=f"'{param}' parameter"):
         _cnn(**{param: value}).fit(X, y)
+
+
+def test_weight_decay_trains_with_adamw():
+    X, y = _toy()
+    decayed = _cnn(weight_decay=0.05, random_state=0).fit(X, y)
+    assert type(decayed.model_.optimizer).__name__ == "AdamW"
+    assert decayed.model_.optimizer.weight_decay == pytest.approx(0.05)
+    assert type(_cnn(random_state=0).fit(X, y).model_.optimizer).__name__ == "Adam"
+
+
+# -- the class prior predictions assume ------------------------------------------
+
+
+def _imbalanced():
+    X, y = _toy(90)
+    keep = np.r_[np.flatnonzero(y == "neutral"), np.flatnonzero(y != "neutral")[:12]]
+    return X[keep], y[keep]
+
+
+def test_class_prior_moves_probabilities_between_priors_without_refitting():
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0).fit(X, y)  # balanced class weights
+    frequencies = np.array([np.mean(y == c) for c in cnn.classes_])
+    np.testing.assert_allclose(cnn.class_frequencies_, frequencies)
+    np.testing.assert_allclose(cnn.trained_prior_, 1 / 3)
+    uniform = cnn.predict_proba(X)
+    training = cnn.set_params(class_prior="training").predict_proba(X)
+    expected = uniform * frequencies / (uniform * frequencies).sum(1, keepdims=True)
+    np.testing.assert_allclose(training, expected, rtol=1e-5)
+    # The frequent class is called more often under its training frequency.
+    neutral = list(cnn.classes_).index("neutral")
+    assert (training.argmax(1) == neutral).sum() >= (uniform.argmax(1) == neutral).sum()
+    same = cnn.set_params(class_prior=[2, 2, 2]).predict_proba(X)
+    np.testing.assert_allclose(same, uniform, rtol=1e-5)
+
+
+def test_without_class_weights_the_network_learned_the_training_prior():
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0, class_weight=None, class_prior="training").fit(X, y)
+    np.testing.assert_allclose(cnn.trained_prior_, cnn.class_frequencies_)
+    raw = cnn.model_.predict(X, verbose=0)
+    mirrored = cnn.model_.predict(
+        X.reshape(-1, 8, 8)[:, :, ::-1].reshape(len(X), -1), verbose=0
+    )
+    np.testing.assert_allclose(cnn.predict_proba(X), (raw + mirrored) / 2, rtol=1e-4)
+
+
+@pytest.mark.parametrize("prior", [[1, 1], [1, -1, 1], [0, 0, 0], [1, np.nan, 1]])
+def test_a_bad_class_prior_is_named(prior):
+    X, y = _toy()
+    with pytest.raises(ValueError, match="class_prior must be"):
+        _cnn(class_prior=prior).fit(X, y)
+    cnn = _cnn(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="class_prior must be"):
+        cnn.set_params(class_prior=prior).predict(X)
 
 
 def test_one_image_gets_one_row_of_probabilities():

@@ -89,6 +89,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         Global average pooling after the blocks; False flattens instead.
     learning_rate : float, default=1e-3
         Adam's (initial) learning rate.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW) per step, as a fraction of the
+        learning rate's step; 0 trains with Adam.
     lr_schedule : {"constant", "cosine", "plateau"}, default="constant"
         "cosine" lowers the learning rate each epoch along a half cosine,
         from ``learning_rate`` at the first epoch towards 0 at ``epochs``.
@@ -111,6 +114,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         Rotate training images by up to this many degrees either way.
     random_zoom : float, default=0.0
         Zoom training images in or out by up to this fraction.
+    random_brightness : float, default=0.0
+        Brighten or darken training images by up to this fraction of the
+        pixel range.
+    random_contrast : float, default=0.0
+        Raise or lower training images' contrast by up to this fraction.
     epochs : int, default=25
         Maximum passes over the training rows.
     batch_size : int, default=64
@@ -128,6 +136,16 @@ class EmotionCNNClassifier(ScikerasSeam):
     flip_test_time : bool, default=True
         Test-time augmentation: average the probabilities of each image and
         its mirror image (twice the prediction cost).
+    class_prior : {"uniform", "training"} or array-like, default="uniform"
+        How often each class is assumed to occur among the images to
+        predict. ``"uniform"``: equally often, which gives the best balanced
+        accuracy and the highest recall of rare classes; ``"training"``: as
+        often as in the training rows, which calls rare classes less often
+        and with fewer false alarms (higher precision); an array gives one
+        non-negative value per class, in ``classes_`` order. The network's
+        probabilities are re-weighted from the prior it was trained under
+        (``class_weight`` changes it) to this one; the choice needs no
+        refit: ``set_params(class_prior=...)`` applies at the next predict.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for every fit, run after the estimator's own
         (learning-rate schedule, weight averaging, early stopping).
@@ -152,6 +170,11 @@ class EmotionCNNClassifier(ScikerasSeam):
     model_ : keras.Model
     history_ : dict
         Per-epoch ``loss`` and ``accuracy``, and ``val_*`` with early stopping.
+    class_frequencies_ : ndarray of shape (n_classes,)
+        Each class's share of the training rows.
+    trained_prior_ : ndarray of shape (n_classes,)
+        Each class's share of the training rows' total weight (class and
+        sample weights included): the prior the network's outputs assume.
 
     Examples
     --------
@@ -177,12 +200,15 @@ class EmotionCNNClassifier(ScikerasSeam):
         "batch_norm": ["boolean"],
         "global_pooling": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"constant", "cosine", "plateau"})],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "random_flip": ["boolean"],
         "random_shift": [Interval(Real, 0, 1, closed="left")],
         "random_rotation": [Interval(Real, 0, 180, closed="both")],
         "random_zoom": [Interval(Real, 0, 1, closed="left")],
+        "random_brightness": [Interval(Real, 0, 1, closed="left")],
+        "random_contrast": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -190,6 +216,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "flip_test_time": ["boolean"],
+        "class_prior": [StrOptions({"uniform", "training"}), "array-like"],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -209,12 +236,15 @@ class EmotionCNNClassifier(ScikerasSeam):
         batch_norm=True,
         global_pooling=True,
         learning_rate=1e-3,
+        weight_decay=0.0,
         lr_schedule="constant",
         ema_momentum=None,
         random_flip=True,
         random_shift=0.0,
         random_rotation=0.0,
         random_zoom=0.0,
+        random_brightness=0.0,
+        random_contrast=0.0,
         epochs=25,
         batch_size=64,
         class_weight="balanced",
@@ -222,6 +252,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         validation_fraction=0.1,
         n_iter_no_change=10,
         flip_test_time=True,
+        class_prior="uniform",
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -237,12 +268,15 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.batch_norm = batch_norm
         self.global_pooling = global_pooling
         self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.ema_momentum = ema_momentum
         self.random_flip = random_flip
         self.random_shift = random_shift
         self.random_rotation = random_rotation
         self.random_zoom = random_zoom
+        self.random_brightness = random_brightness
+        self.random_contrast = random_contrast
         self.epochs = epochs
         self.batch_size = batch_size
         self.class_weight = class_weight
@@ -250,6 +284,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.flip_test_time = flip_test_time
+        self.class_prior = class_prior
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -287,6 +322,7 @@ class EmotionCNNClassifier(ScikerasSeam):
                 f"{type(self).__name__} needs at least 2 classes in y, got 1 class: "
                 f"{classes.tolist()}."
             )
+        self._target_prior(len(classes))
         if sample_weight is not None:
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
@@ -352,17 +388,60 @@ class EmotionCNNClassifier(ScikerasSeam):
             mirrored = np.asarray(X, dtype=np.float32).reshape(-1, *self.image_size_)
             mirrored = mirrored[:, :, ::-1].reshape(len(mirrored), -1)
             proba = (proba + self._run_network(mirrored)) / 2
-        return proba
+        return self._reweighted(proba)
+
+    def _reweighted(self, proba):
+        """``proba`` moved from the prior the network learned to ``class_prior``."""
+        if isinstance(self.class_prior, str) and self.class_prior == "uniform":
+            target = np.full(len(self.classes_), 1 / len(self.classes_))
+        else:
+            target = self._target_prior(len(self.classes_))
+        proba = proba * (target / self.trained_prior_)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def _target_prior(self, n_classes):
+        """``class_prior`` as shares that sum to 1; ValueError if it cannot be."""
+        if isinstance(self.class_prior, str):
+            if self.class_prior == "uniform":
+                return np.full(n_classes, 1 / n_classes)
+            if self.class_prior == "training" and hasattr(self, "class_frequencies_"):
+                return self.class_frequencies_
+            return None
+        prior = np.asarray(self.class_prior, dtype=np.float64)
+        if (
+            prior.shape != (n_classes,)
+            or not np.isfinite(prior).all()
+            or (prior < 0).any()
+            or prior.sum() == 0
+        ):
+            raise ValueError(
+                f"class_prior must be 'uniform', 'training' or {n_classes} "
+                f"non-negative numbers (one per class, not all 0); got "
+                f"{self.class_prior!r}."
+            )
+        return prior / prior.sum()
 
     def _training_plan(self, X, y, sample_weight, *, groups, partial):
         """The rows Keras trains on, its extra fit arguments and callbacks."""
         validate = self.early_stopping and not partial
+        if not partial or not hasattr(self, "trained_prior_"):
+            self._learn_priors(y, sample_weight)
         fit_kwargs = {}
         if validate:
             X, y, sample_weight, fit_kwargs["validation_data"] = self._train_split(
                 X, y, sample_weight, groups
             )
         return X, y, sample_weight, fit_kwargs, self._training_callbacks(validate)
+
+    def _learn_priors(self, y, sample_weight):
+        codes = np.ravel(y).astype(np.intp)
+        counts = np.bincount(codes, minlength=self.n_classes_).astype(np.float64)
+        self.class_frequencies_ = counts / counts.sum()
+        weight = None if sample_weight is None else np.ravel(sample_weight)
+        weighted = np.bincount(codes, weights=weight, minlength=self.n_classes_)
+        # A class without weight would divide by 0: keep it at its frequency.
+        weighted = np.where(weighted > 0, weighted, counts)
+        self.trained_prior_ = weighted / weighted.sum()
 
     def _train_split(self, X, y, sample_weight, groups):
         """Training rows and Keras' ``validation_data`` for early stopping."""
@@ -441,16 +520,22 @@ class EmotionCNNClassifier(ScikerasSeam):
             )
         model = keras.Model(inputs, outputs, name="emotion_cnn")
         model.compile(
-            optimizer=keras.optimizers.Adam(
-                learning_rate=self.learning_rate,
-                use_ema=self.ema_momentum is not None,
-                ema_momentum=self.ema_momentum or 0.99,
-            ),
+            optimizer=self._optimizer(),
             loss=loss,
             metrics=[accuracy],
             run_eagerly=self.run_eagerly,
         )
         return model
+
+    def _optimizer(self):
+        settings = {
+            "learning_rate": self.learning_rate,
+            "use_ema": self.ema_momentum is not None,
+            "ema_momentum": self.ema_momentum or 0.99,
+        }
+        if self.weight_decay:
+            return keras.optimizers.AdamW(weight_decay=self.weight_decay, **settings)
+        return keras.optimizers.Adam(**settings)
 
     def _network(self, images, seeds):
         x = self._augmentation_layers(images, seeds)
@@ -488,6 +573,15 @@ class EmotionCNNClassifier(ScikerasSeam):
         if self.random_zoom:
             x = keras.layers.RandomZoom(
                 self.random_zoom, fill_mode="nearest", seed=seeds.draw()
+            )(x)
+        # The loader's pixels are in [0, 1].
+        if self.random_brightness:
+            x = keras.layers.RandomBrightness(
+                self.random_brightness, value_range=(0, 1), seed=seeds.draw()
+            )(x)
+        if self.random_contrast:
+            x = keras.layers.RandomContrast(
+                self.random_contrast, value_range=(0, 1), seed=seeds.draw()
             )(x)
         return x
 

@@ -146,6 +146,8 @@ def _network_state(name, step, arrays):
             else None
         ),
         "n_weights": len(weights),
+        "class_frequencies": step.class_frequencies_.tolist(),
+        "trained_prior": step.trained_prior_.tolist(),
         "history": {k: [float(v) for v in vs] for k, vs in step.history_.items()}
         if hasattr(step, "history_")
         else None,
@@ -176,6 +178,11 @@ def _restore_network(step, name, fitted, arrays):
         step.initialize(X, classes)
     weights = [arrays[f"arrays/{name}/{i:04d}.npy"] for i in range(fitted["n_weights"])]
     step.model_.set_weights(weights)
+    # A file without priors: a uniform prior for both leaves the network's
+    # probabilities unchanged.
+    uniform = [1 / len(classes)] * len(classes)
+    step.class_frequencies_ = np.asarray(fitted.get("class_frequencies", uniform))
+    step.trained_prior_ = np.asarray(fitted.get("trained_prior", uniform))
     if fitted["history"] is not None:
         step.history_ = fitted["history"]
 
