@@ -19,7 +19,7 @@ from ._decode import (
     face_crop_array,
     resize_array,
 )
-from ._faces import FaceFinder
+from ._faces import DETECTORS, FaceFinder
 from ._shapes import pixel_feature_names, resolve_image_size
 
 # Below this many files a thread pool costs more than it saves.
@@ -76,9 +76,11 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         flattened pixel rows; one side may be ``-1`` to infer it, as in
         :func:`numpy.reshape`. ``None`` reads it from ``pixel_<row>_<col>``
         column names, else takes square images.
-    face_finder : FaceFinder or None, default=None
+    face_finder : {"haar", "lbp"}, FaceFinder or None, default=None
         Find the largest face in each image (on the decoded photo, before
-        resizing) and keep the square around it instead of the central crop.
+        resizing) and keep the square around it instead of the central crop:
+        ``"haar"`` and ``"lbp"`` are ``FaceFinder(detector=...)`` with its
+        defaults; ``None`` keeps the central crop of every image.
         Images without a face found keep the central crop and are counted in
         a :class:`NoFaceFoundWarning`. Each file's faces are found once a
         process (cached by path, size and modification time).
@@ -127,7 +129,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         "fit_mode": [StrOptions(set(FIT_MODES))],
         "crop_fraction": [Interval(Real, 0, 1, closed="right")],
         "input_size": ["array-like", None],
-        "face_finder": [FaceFinder, None],
+        "face_finder": [StrOptions(set(DETECTORS)), FaceFinder, None],
         "n_jobs": [Interval(Integral, None, None, closed="neither"), None],
     }
 
@@ -182,14 +184,13 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         image_size = _check_image_size(self.image_size)
-        if self.face_finder is not None:
-            self.face_finder.check()
+        face_finder = self.resolved_face_finder()
         kind, images = self._images_from(X, reset=False)
         if kind == "paths":
-            out, found = self._load_files(images, image_size)
+            out, found = self._load_files(images, image_size, face_finder)
         else:
-            out, found = self._resize_arrays(images, image_size)
-        if self.face_finder is not None and not found.all():
+            out, found = self._resize_arrays(images, image_size, face_finder)
+        if face_finder is not None and not found.all():
             missed = np.flatnonzero(~found)
             first = images[missed[0]] if kind == "paths" else f"image {missed[0]}"
             warnings.warn(
@@ -200,6 +201,14 @@ class ImageLoader(TransformerMixin, BaseEstimator):
                 stacklevel=2,
             )
         return out
+
+    def resolved_face_finder(self):
+        """The checked :class:`FaceFinder` that ``face_finder`` names, or None."""
+        if self.face_finder is None:
+            return None
+        if isinstance(self.face_finder, str):
+            return FaceFinder(self.face_finder).check()
+        return self.face_finder.check()
 
     def get_feature_names_out(self, input_features=None):
         """Pixel names ``pixel_<row>_<col>``, row-major like the output.
@@ -322,19 +331,19 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
     # -- decoding -------------------------------------------------------
 
-    def _resize_arrays(self, images, image_size):
+    def _resize_arrays(self, images, image_size, face_finder):
         out = np.empty((len(images), image_size[0] * image_size[1]), dtype=np.float32)
         found = np.zeros(len(images), dtype=bool)
         for i, pixels in enumerate(images):
             fraction = self.crop_fraction
-            if self.face_finder is not None:
-                pixels, found[i] = face_crop_array(pixels, self.face_finder)
+            if face_finder is not None:
+                pixels, found[i] = face_crop_array(pixels, face_finder)
                 fraction = 1.0 if found[i] else fraction
             out[i] = resize_array(pixels, image_size, self.fit_mode, fraction).ravel()
         return out, found
 
-    def _load_files(self, paths, image_size):
-        settings = (image_size, self.fit_mode, self.crop_fraction, self.face_finder)
+    def _load_files(self, paths, image_size, face_finder):
+        settings = (image_size, self.fit_mode, self.crop_fraction, face_finder)
         n_jobs = effective_n_jobs(self.n_jobs)
         n_chunks = min(n_jobs * 4, len(paths) // _MIN_FILES_PER_JOB)
         if n_jobs == 1 or n_chunks < 2:
