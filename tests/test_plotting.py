@@ -59,3 +59,45 @@ def test_no_pyplot_state_is_touched():
     plot_training_curves(HISTORY)
     assert plt.get_fignums() == before
     assert matplotlib.get_backend()  # any backend: nothing was shown
+
+
+def test_plots_draw_on_a_figure_given_to_them():
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure()
+    try:
+        assert plot_training_curves(HISTORY, figure=figure) is figure
+        assert len(figure.axes) == 2
+        with pytest.raises(ValueError, match="figure must be empty"):
+            plot_sample_images(np.zeros((2, 16)), ["a", "b"], figure=figure)
+    finally:
+        plt.close(figure)
+
+
+def test_annotate_draws_boxes_and_labels_on_a_copy():
+    import pandas as pd
+
+    from emotion_sklearn.plotting import annotate
+
+    photo = np.full((120, 200, 3), 255, dtype=np.uint8)
+    faces = pd.DataFrame(
+        {
+            "source": [0, 0],
+            "face": [0, 1],
+            "face_found": [True, True],
+            "x": [10, 110],
+            "y": [30, 30],
+            "width": [60, 60],
+            "height": [60, 60],
+            "label": ["anger", "sadness"],
+            "anger": [0.9, 0.1],
+            "sadness": [0.1, 0.9],
+        }
+    )
+    drawn = np.asarray(annotate(photo, faces, ["anger", "sadness"]))
+    assert (photo == 255).all()  # the photo itself is unchanged
+    # Each box's outline is drawn in its class's colour, the two differ.
+    left, right = drawn[60, 10], drawn[60, 110]
+    assert (left != 255).any() and (right != 255).any()
+    assert (left != right).any()
+    assert (drawn[60, 40] == 255).all()  # inside a box: untouched

@@ -3,6 +3,8 @@
 Every function draws on a new :class:`matplotlib.figure.Figure` (or on the
 ``ax`` given) and never touches pyplot's global state, so it works without a
 display and inside servers; save with ``figure.savefig(path)``.
+:func:`annotate` draws :func:`~emotion_sklearn.detect_emotions`' boxes and
+labels on a copy of a photo (a Pillow image).
 """
 
 import numpy as np
@@ -10,7 +12,25 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from ._annotate import annotate
 from ._shapes import resolve_image_size
+
+__all__ = [
+    "annotate",
+    "plot_confusion_matrix",
+    "plot_sample_images",
+    "plot_training_curves",
+]
+
+
+def _drawing_figure(figure, size):
+    if figure is None:
+        return Figure(figsize=size, layout="constrained")
+    if figure.axes:
+        raise ValueError("figure must be empty: these plots make their own axes.")
+    figure.set_size_inches(size)
+    figure.set_layout_engine("constrained")
+    return figure
 
 
 def _history_of(model):
@@ -68,13 +88,17 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize="true", ax=N
     return display
 
 
-def plot_training_curves(model):
+def plot_training_curves(model, *, figure=None):
     """Loss and accuracy per epoch, for training and validation rows.
 
     Parameters
     ----------
     model : EmotionCNNClassifier, Pipeline ending in one, or dict
         A fitted classifier, a pipeline ending in one, or its ``history_``.
+    figure : matplotlib.figure.Figure or None, default=None
+        Draw on this (empty) figure, for example ``pyplot.figure()`` so that
+        pyplot, notebooks and sphinx-gallery show it; ``None`` draws on a new
+        :class:`~matplotlib.figure.Figure` that pyplot does not know.
 
     Returns
     -------
@@ -89,7 +113,7 @@ def plot_training_curves(model):
     2
     """
     history = _history_of(model)
-    figure = Figure(figsize=(9, 3.5), layout="constrained")
+    figure = _drawing_figure(figure, (9, 3.5))
     for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
         epochs = np.arange(1, len(history.get(metric, [])) + 1)
         for prefix, name in (("", "training"), ("val_", "early-stopping rows")):
@@ -103,7 +127,9 @@ def plot_training_curves(model):
     return figure
 
 
-def plot_sample_images(images, y_true, y_pred=None, *, image_size=None, n_columns=6):
+def plot_sample_images(
+    images, y_true, y_pred=None, *, image_size=None, n_columns=6, figure=None
+):
     """A grid of faces titled with their true (and predicted) labels.
 
     Parameters
@@ -117,6 +143,10 @@ def plot_sample_images(images, y_true, y_pred=None, *, image_size=None, n_column
         ``(height, width)`` of flat rows; ``None`` reads it from
         ``pixel_<row>_<col>`` column names, else takes square images.
     n_columns : int, default=6
+    figure : matplotlib.figure.Figure or None, default=None
+        Draw on this (empty) figure, for example ``pyplot.figure()`` so that
+        pyplot, notebooks and sphinx-gallery show it; ``None`` draws on a new
+        :class:`~matplotlib.figure.Figure` that pyplot does not know.
 
     Returns
     -------
@@ -142,7 +172,7 @@ def plot_sample_images(images, y_true, y_pred=None, *, image_size=None, n_column
         images = images.reshape(len(images), *size)
     n_rows = -(-len(images) // n_columns)
     n_cols = min(n_columns, len(images))
-    figure = Figure(figsize=(1.8 * n_cols, 2.0 * n_rows), layout="constrained")
+    figure = _drawing_figure(figure, (1.8 * n_cols, 2.0 * n_rows))
     axes = np.atleast_1d(figure.subplots(n_rows, n_cols)).ravel()
     for i, ax in enumerate(axes):
         ax.set_axis_off()
