@@ -391,6 +391,7 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
         ("random_contrast", -0.1),
         ("weight_decay", -1e-4),
         ("class_prior", "balanced"),
+        ("class_weight_exponent", 1.5),
     ],
 )
 def test_bad_augmentation_and_schedule_parameters_are_named(param, value):
@@ -418,11 +419,13 @@ def _imbalanced():
 
 def test_class_prior_moves_probabilities_between_priors_without_refitting():
     X, y = _imbalanced()
-    cnn = _cnn(random_state=0).fit(X, y)  # balanced class weights
+    cnn = _cnn(random_state=0, class_weight_exponent=1.0).fit(X, y)  # balanced
     frequencies = np.array([np.mean(y == c) for c in cnn.classes_])
     np.testing.assert_allclose(cnn.class_frequencies_, frequencies)
     np.testing.assert_allclose(cnn.trained_prior_, 1 / 3)
-    uniform = cnn.predict_proba(X)
+    as_trained = cnn.predict_proba(X)
+    uniform = cnn.set_params(class_prior="uniform").predict_proba(X)
+    np.testing.assert_allclose(uniform, as_trained, rtol=1e-5)  # trained uniform
     training = cnn.set_params(class_prior="training").predict_proba(X)
     expected = uniform * frequencies / (uniform * frequencies).sum(1, keepdims=True)
     np.testing.assert_allclose(training, expected, rtol=1e-5)
@@ -433,10 +436,25 @@ def test_class_prior_moves_probabilities_between_priors_without_refitting():
     np.testing.assert_allclose(same, uniform, rtol=1e-5)
 
 
+@pytest.mark.parametrize("exponent", [0.0, 0.5, 1.0])
+def test_the_exponent_tempers_balanced_class_weights(exponent):
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0, class_weight_exponent=exponent).fit(X, y)
+    counts = np.array([np.sum(y == c) for c in cnn.classes_], dtype=float)
+    # Balanced weights are n / (k * count): the class's share of the total
+    # weight goes as count ** (1 - exponent).
+    expected = counts ** (1 - exponent) / (counts ** (1 - exponent)).sum()
+    np.testing.assert_allclose(cnn.trained_prior_, expected, rtol=1e-6)
+    assert cnn.class_weight == "balanced"  # the parameter is left as given
+
+
 def test_without_class_weights_the_network_learned_the_training_prior():
     X, y = _imbalanced()
-    cnn = _cnn(random_state=0, class_weight=None, class_prior="training").fit(X, y)
+    cnn = _cnn(random_state=0, class_weight=None).fit(X, y)
     np.testing.assert_allclose(cnn.trained_prior_, cnn.class_frequencies_)
+    as_trained = cnn.predict_proba(X)
+    cnn.set_params(class_prior="training")
+    np.testing.assert_allclose(cnn.predict_proba(X), as_trained, rtol=1e-5)
     raw = cnn.model_.predict(X, verbose=0)
     mirrored = cnn.model_.predict(
         X.reshape(-1, 8, 8)[:, :, ::-1].reshape(len(X), -1), verbose=0
@@ -452,6 +470,15 @@ def test_a_bad_class_prior_is_named(prior):
     cnn = _cnn(random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="class_prior must be"):
         cnn.set_params(class_prior=prior).predict(X)
+
+
+def test_a_uniform_prior_undoes_tempered_class_weights():
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0).fit(X, y)  # balanced ** 0.75: not uniform
+    as_trained = cnn.predict_proba(X)
+    uniform = cnn.set_params(class_prior="uniform").predict_proba(X)
+    expected = as_trained / cnn.trained_prior_
+    np.testing.assert_allclose(uniform, expected / expected.sum(1, keepdims=True))
 
 
 def test_one_image_gets_one_row_of_probabilities():

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
@@ -124,7 +125,14 @@ class EmotionCNNClassifier(ScikerasSeam):
     batch_size : int, default=64
     class_weight : dict, "balanced" or None, default="balanced"
         Weights per class, as in scikit-learn; "balanced" weights classes
-        inversely to their frequency.
+        inversely to their frequency, raised to ``class_weight_exponent``.
+    class_weight_exponent : float in [0, 1], default=0.75
+        The power of the "balanced" weights: 1 makes every class weigh the
+        same in the loss, 0 leaves classes at their training frequencies.
+        Below 1 the rarest classes weigh less than fully balanced (anger and
+        sadness would weigh about 10 times a neutral face), which trades a
+        little of their recall for fewer false alarms. Ignored unless
+        ``class_weight="balanced"``.
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the distinct images, stop when
         their loss has not improved for ``n_iter_no_change`` epochs and keep
@@ -136,16 +144,18 @@ class EmotionCNNClassifier(ScikerasSeam):
     flip_test_time : bool, default=True
         Test-time augmentation: average the probabilities of each image and
         its mirror image (twice the prediction cost).
-    class_prior : {"uniform", "training"} or array-like, default="uniform"
+    class_prior : {"uniform", "training"}, array-like or None, default=None
         How often each class is assumed to occur among the images to
-        predict. ``"uniform"``: equally often, which gives the best balanced
-        accuracy and the highest recall of rare classes; ``"training"``: as
-        often as in the training rows, which calls rare classes less often
-        and with fewer false alarms (higher precision); an array gives one
-        non-negative value per class, in ``classes_`` order. The network's
-        probabilities are re-weighted from the prior it was trained under
-        (``class_weight`` changes it) to this one; the choice needs no
-        refit: ``set_params(class_prior=...)`` applies at the next predict.
+        predict. ``None`` takes the network's probabilities as trained, so
+        ``class_weight`` decides. ``"uniform"``: every class equally often,
+        which gives the best balanced accuracy and the highest recall of
+        rare classes; ``"training"``: as often as in the training rows,
+        which calls rare classes less often and with fewer false alarms
+        (higher precision); an array gives one non-negative value per class,
+        in ``classes_`` order. The probabilities are moved from the prior
+        the network was trained under (``trained_prior_``: class and sample
+        weights included) to this one. It needs no refit:
+        ``set_params(class_prior=...)`` applies at the next predict.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for every fit, run after the estimator's own
         (learning-rate schedule, weight averaging, early stopping).
@@ -212,11 +222,12 @@ class EmotionCNNClassifier(ScikerasSeam):
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight_exponent": [Interval(Real, 0, 1, closed="both")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "flip_test_time": ["boolean"],
-        "class_prior": [StrOptions({"uniform", "training"}), "array-like"],
+        "class_prior": [StrOptions({"uniform", "training"}), "array-like", None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -248,11 +259,12 @@ class EmotionCNNClassifier(ScikerasSeam):
         epochs=25,
         batch_size=64,
         class_weight="balanced",
+        class_weight_exponent=0.75,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,
         flip_test_time=True,
-        class_prior="uniform",
+        class_prior=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -280,6 +292,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.epochs = epochs
         self.batch_size = batch_size
         self.class_weight = class_weight
+        self.class_weight_exponent = class_weight_exponent
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -327,7 +340,9 @@ class EmotionCNNClassifier(ScikerasSeam):
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
             sample_weight = np.array(sample_weight, dtype=np.float64)
-        with self._scikeras_fit(groups=check_groups(groups, len(y))):
+        with self._scikeras_fit(
+            groups=check_groups(groups, len(y)), class_weight=self._class_weights(y)
+        ):
             return super().fit(X, y, sample_weight=sample_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -351,7 +366,8 @@ class EmotionCNNClassifier(ScikerasSeam):
         self : EmotionCNNClassifier
         """
         self._validate_params()
-        with self._scikeras_fit(partial=True):
+        class_weight = self._class_weights(column_or_1d(y, warn=True))
+        with self._scikeras_fit(partial=True, class_weight=class_weight):
             return super().partial_fit(X, y, sample_weight=sample_weight)
 
     def predict_proba(self, X):
@@ -367,6 +383,14 @@ class EmotionCNNClassifier(ScikerasSeam):
         """
         # scikeras' target encoder squeezes a single row to shape (n_classes,).
         return np.atleast_2d(super().predict_proba(X))
+
+    def _class_weights(self, y):
+        """``class_weight`` as a dict for these labels, or None."""
+        if not (isinstance(self.class_weight, str) and self.class_weight == "balanced"):
+            return self.class_weight
+        classes = np.unique(y)
+        weights = compute_class_weight("balanced", classes=classes, y=y)
+        return dict(zip(classes, weights**self.class_weight_exponent, strict=True))
 
     # -- hooks the scikeras seam calls ------------------------------------
 
@@ -392,6 +416,8 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _reweighted(self, proba):
         """``proba`` moved from the prior the network learned to ``class_prior``."""
+        if self.class_prior is None:
+            return proba
         if isinstance(self.class_prior, str) and self.class_prior == "uniform":
             target = np.full(len(self.classes_), 1 / len(self.classes_))
         else:
@@ -401,6 +427,8 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _target_prior(self, n_classes):
         """``class_prior`` as shares that sum to 1; ValueError if it cannot be."""
+        if self.class_prior is None:
+            return None
         if isinstance(self.class_prior, str):
             if self.class_prior == "uniform":
                 return np.full(n_classes, 1 / n_classes)
@@ -415,7 +443,7 @@ class EmotionCNNClassifier(ScikerasSeam):
             or prior.sum() == 0
         ):
             raise ValueError(
-                f"class_prior must be 'uniform', 'training' or {n_classes} "
+                f"class_prior must be None, 'uniform', 'training' or {n_classes} "
                 f"non-negative numbers (one per class, not all 0); got "
                 f"{self.class_prior!r}."
             )

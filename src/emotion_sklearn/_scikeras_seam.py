@@ -117,14 +117,22 @@ class ScikerasSeam(KerasClassifier):
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
 
     @contextlib.contextmanager
-    def _scikeras_fit(self, *, groups=None, partial=False):
-        """The context every call into scikeras' fit or partial_fit runs in."""
+    def _scikeras_fit(self, *, groups=None, partial=False, class_weight=None):
+        """The context every call into scikeras' fit or partial_fit runs in.
+
+        scikeras turns ``self.class_weight`` into sample weights itself and
+        knows only scikit-learn's values; the subclass's own weights (a dict,
+        or None) stand in for the parameter while scikeras reads it.
+        """
         groups_token = _FIT_GROUPS.set(groups)
         partial_token = _PARTIAL_FIT.set(partial)
+        given_class_weight = self.class_weight
+        self.class_weight = class_weight
         try:
             with restore_op_determinism():
                 yield
         finally:
+            self.class_weight = given_class_weight
             _FIT_GROUPS.reset(groups_token)
             _PARTIAL_FIT.reset(partial_token)
 
