@@ -70,7 +70,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         Fraction of the image's width and height kept around its centre
         before fitting; the dataset's faces fill about the middle half of each
         photo, so a value below 1 gives the face more of the output pixels.
-        1.0 keeps the whole image.
+        1.0 keeps the whole image. Not used with a ``face_finder``.
     input_size : (int, int) or None, default=None
         ``(height, width)`` of the images when ``X`` is a 2-D numeric array of
         flattened pixel rows; one side may be ``-1`` to infer it, as in
@@ -81,8 +81,9 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         resizing) and keep the square around it instead of the central crop:
         ``"haar"`` and ``"lbp"`` are ``FaceFinder(detector=...)`` with its
         defaults; ``None`` keeps the central crop of every image.
-        Images without a face found keep the central crop and are counted in
-        a :class:`NoFaceFoundWarning`. Each file's faces are found once a
+        An image without a face found is used whole (a face that fills the
+        frame, cut at the chin or forehead, is the usual reason) and counted
+        in a :class:`NoFaceFoundWarning`. Each file's faces are found once a
         process (cached by path, size and modification time).
     n_jobs : int or None, default=None
         Threads that decode files in parallel (Pillow releases the GIL while
@@ -195,8 +196,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             first = images[missed[0]] if kind == "paths" else f"image {missed[0]}"
             warnings.warn(
                 f"ImageLoader: no face found in {len(missed)} of {len(found)} "
-                f"images (first: {os.fspath(first)!r}); their central "
-                f"crop_fraction={self.crop_fraction} was used.",
+                f"images (first: {os.fspath(first)!r}); they were used whole.",
                 NoFaceFoundWarning,
                 stacklevel=2,
             )
@@ -334,16 +334,21 @@ class ImageLoader(TransformerMixin, BaseEstimator):
     def _resize_arrays(self, images, image_size, face_finder):
         out = np.empty((len(images), image_size[0] * image_size[1]), dtype=np.float32)
         found = np.zeros(len(images), dtype=bool)
+        fraction = self._crop_fraction(face_finder)
         for i, pixels in enumerate(images):
-            fraction = self.crop_fraction
             if face_finder is not None:
                 pixels, found[i] = face_crop_array(pixels, face_finder)
-                fraction = 1.0 if found[i] else fraction
             out[i] = resize_array(pixels, image_size, self.fit_mode, fraction).ravel()
         return out, found
 
+    def _crop_fraction(self, face_finder):
+        # With a face finder, the fallback for an image without a face is
+        # the whole image.
+        return 1.0 if face_finder is not None else self.crop_fraction
+
     def _load_files(self, paths, image_size, face_finder):
-        settings = (image_size, self.fit_mode, self.crop_fraction, face_finder)
+        fraction = self._crop_fraction(face_finder)
+        settings = (image_size, self.fit_mode, fraction, face_finder)
         n_jobs = effective_n_jobs(self.n_jobs)
         n_chunks = min(n_jobs * 4, len(paths) // _MIN_FILES_PER_JOB)
         if n_jobs == 1 or n_chunks < 2:
