@@ -23,9 +23,11 @@ inside each fit.
 Methods (loader in brackets):
 
 - ``default``: ``make_emotion_pipeline()``, what ``emotion-sklearn train`` uses
-  [central 70% crop];
-- ``face``, ``face_lbp``: the default network on the square around the largest
-  face found by OpenCV's Haar or scikit-image's LBP cascade [face];
+  [its own loader];
+- ``previous_default``: the recipe before the generalisation work (two
+  four-block networks, balanced class weights, early stopping) [central 70%];
+- ``face``, ``face_lbp``: ``previous_default``'s network on the square around
+  the largest face found by OpenCV's Haar or scikit-image's LBP cascade [face];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
 - ``three_blocks``: the default with three convolution blocks;
@@ -84,11 +86,19 @@ DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 CLASSES = ["anger", "happiness", "neutral", "sadness"]
 # How each method's images are loaded: ImageLoader parameters.
 LOADERS = {
-    "central": {},
-    "whole": {"crop_fraction": 1.0},
+    "central": {"face_finder": None, "crop_fraction": 0.7},
+    "whole": {"face_finder": None, "crop_fraction": 1.0},
     "face": {"face_finder": FaceFinder("haar")},
     "face_lbp": {"face_finder": FaceFinder("lbp")},
 }
+
+
+def default_loader():
+    """The LOADERS key of the loader ``make_emotion_pipeline()`` builds."""
+    finder = make_emotion_pipeline().named_steps["load"].resolved_face_finder()
+    if finder is None:
+        return "central"
+    return "face" if finder.detector == "haar" else "face_lbp"
 
 
 def hog_features(X):
@@ -109,51 +119,78 @@ def hog_features(X):
 
 # The rows in benchmarks/README.md measured these recipes; they are pinned
 # here so that they do not silently follow a later default.
+# The recipe before the generalisation work: central crop, two networks of
+# four blocks, fully balanced class weights, early stopping.
+PREVIOUS_DEFAULT = {
+    "n_blocks": 4,
+    "dense_units": 64,
+    "n_networks": 2,
+    "class_weight_exponent": 1.0,
+    "learning_rate": 1e-3,
+    "lr_schedule": "constant",
+    "weight_decay": 0.0,
+    "random_rotation": 0.0,
+    "random_shift": 0.0,
+    "random_zoom": 0.0,
+    "random_brightness": 0.0,
+    "random_contrast": 0.0,
+    "epochs": 25,
+    "early_stopping": True,
+    "n_iter_no_change": 10,
+}
 # The default before "Default pipeline: four convolution blocks": two networks
 # of three blocks.
-THREE_BLOCKS = {"n_blocks": 3}
+THREE_BLOCKS = {**PREVIOUS_DEFAULT, "n_blocks": 3}
 # The one-network default before "Default pipeline: two networks side by
 # side": the plateau, mirror-sampler and seed-ensemble rows are variants of it.
-ONE_NETWORK = {"n_networks": 1, "n_iter_no_change": 6, **THREE_BLOCKS}
+ONE_NETWORK = {**THREE_BLOCKS, "n_networks": 1, "n_iter_no_change": 6}
 
 
 def make_methods(epochs=None, seed=0):
     """Each method as an estimator on decoded pixel rows, seeded with ``seed``."""
     cnn_epochs = {} if epochs is None else {"epochs": epochs}
 
-    def variant(steps=None, **params):
-        """The default pipeline on pixels, ``steps`` replaced, ``cnn__params`` set."""
-        settings = {**params, **cnn_epochs}
+    def variant(steps=None, *recipes, **params):
+        """The default pipeline on pixels, ``steps`` replaced, ``cnn__params`` set.
+
+        ``recipes`` are dicts of CNN parameters, applied in order; ``params``
+        last.
+        """
+        settings = {k: v for recipe in recipes for k, v in recipe.items()}
+        settings = {**settings, **params, **cnn_epochs}
         cnn = {f"cnn__{name}": value for name, value in settings.items()}
         return make_emotion_pipeline(
             load="passthrough", random_state=seed, **(steps or {}), **cnn
         )
 
     original_cnn = EmotionCNNClassifier(
-        n_blocks=6,
-        filters=2,
-        dense_units=256,
-        batch_norm=False,
-        global_pooling=False,
-        class_weight=None,
-        n_networks=1,
-        random_flip=False,
-        flip_test_time=False,
-        epochs=20,
-        n_iter_no_change=6,
+        **{
+            **PREVIOUS_DEFAULT,
+            "n_blocks": 6,
+            "filters": 2,
+            "dense_units": 256,
+            "n_networks": 1,
+            "batch_norm": False,
+            "global_pooling": False,
+            "class_weight": None,
+            "random_flip": False,
+            "flip_test_time": False,
+            "epochs": 20,
+            "n_iter_no_change": 6,
+        }
     )
     central = {
-        "default": variant(),
-        "three_blocks": variant(**THREE_BLOCKS),
-        "one_network": variant(**ONE_NETWORK),
-        "patience6": variant(n_iter_no_change=6, **THREE_BLOCKS),
-        "networks3": variant(n_networks=3, **THREE_BLOCKS),
-        "plateau": variant(lr_schedule="plateau", **ONE_NETWORK),
+        "previous_default": variant(None, PREVIOUS_DEFAULT),
+        "three_blocks": variant(None, THREE_BLOCKS),
+        "one_network": variant(None, ONE_NETWORK),
+        "patience6": variant(None, THREE_BLOCKS, n_iter_no_change=6),
+        "networks3": variant(None, THREE_BLOCKS, n_networks=3),
+        "plateau": variant(None, ONE_NETWORK, lr_schedule="plateau"),
         "mirror_sampler": variant(
             {"augment": RotationAugmenter(orientations=("flip_horizontal",))},
+            ONE_NETWORK,
             random_flip=False,
             epochs=20,
-            **ONE_NETWORK,
         ),
         # The members carry their own seeds and epochs.
         "ensemble2": make_emotion_pipeline(
@@ -168,8 +205,9 @@ def make_methods(epochs=None, seed=0):
     }
     return {
         **{name: ("central", method) for name, method in central.items()},
-        "face": ("face", variant()),
-        "face_lbp": ("face_lbp", variant()),
+        "default": (default_loader(), variant()),
+        "face": ("face", variant(None, PREVIOUS_DEFAULT)),
+        "face_lbp": ("face_lbp", variant(None, PREVIOUS_DEFAULT)),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
     }
 
@@ -180,7 +218,7 @@ def _seed_ensemble(n_networks, cnn_epochs, first_seed):
         (
             f"seed{seed}",
             clone(default_cnn).set_params(
-                random_state=seed, **ONE_NETWORK, **cnn_epochs
+                **{**ONE_NETWORK, "random_state": seed, **cnn_epochs}
             ),
         )
         for seed in range(first_seed, first_seed + n_networks)
@@ -279,7 +317,7 @@ def main(argv=None):
     parser.add_argument(
         "--methods",
         nargs="+",
-        default=["hog_logreg", "default", "plain_script", "original"],
+        default=["hog_logreg", "default", "plain_script", "previous_default"],
     )
     parser.add_argument("--n-images", type=int, help="a random subset, for a quick run")
     parser.add_argument("--epochs", type=int, help="override the CNNs' epochs")

@@ -14,6 +14,14 @@ from emotion_sklearn import ImageLoader, ImageLoadError
 SIZE = (8, 8)
 
 
+def _loader(**params):
+    """An ImageLoader without face finding: these tests are about decoding.
+
+    Face finding has its own tests (test_faces.py).
+    """
+    return ImageLoader(**{"face_finder": None, **params})
+
+
 def _save(tmp_path, name, image, **kwargs):
     path = tmp_path / name
     image.save(path, **kwargs)
@@ -22,7 +30,7 @@ def _save(tmp_path, name, image, **kwargs):
 
 def _load_one(path, **params):
     params = {"image_size": SIZE, "crop_fraction": 1.0, **params}
-    return ImageLoader(**params).transform([path]).reshape(SIZE)
+    return _loader(**params).transform([path]).reshape(SIZE)
 
 
 # -- real data ------------------------------------------------------------------
@@ -47,7 +55,7 @@ def test_real_webp_named_jpg_and_rgb_files(real_data_dir):
         for p in sorted(images.glob("*.jpg"))
         if Image.open(p).mode == "RGB" and Image.open(p).format == "JPEG"
     )
-    X = ImageLoader().transform([webp, rgb])
+    X = _loader().transform([webp, rgb])
     assert X.shape == (2, 48 * 48)
     assert np.isfinite(X).all() and X.std(axis=1).min() > 0.02
 
@@ -57,15 +65,15 @@ def test_draft_decoding_matches_a_full_decode(tmp_path):
     rows, cols = np.mgrid[0:350, 0:350]
     smooth = 128 + 100 * np.sin(rows / 20) * np.cos(cols / 15)
     path = _save(tmp_path, "big.jpg", Image.fromarray(smooth.astype(np.uint8)))
-    fast = ImageLoader(crop_fraction=1.0).transform([path]).reshape(48, 48)
+    fast = _loader(crop_fraction=1.0).transform([path]).reshape(48, 48)
     full = Image.open(path).convert("L").resize((48, 48), Image.Resampling.BILINEAR)
     assert np.abs(fast - np.asarray(full) / 255.0).mean() < 0.03
 
 
 def test_parallel_decoding_gives_the_same_rows(synthetic_faces):
     paths = synthetic_faces.data
-    one = ImageLoader(n_jobs=1).transform(paths)
-    two = ImageLoader(n_jobs=2).transform(paths)
+    one = _loader(n_jobs=1).transform(paths)
+    two = _loader(n_jobs=2).transform(paths)
     np.testing.assert_array_equal(one, two)
 
 
@@ -76,7 +84,7 @@ def test_rows_feed_scikit_learn_steps(synthetic_faces):
         np.flatnonzero(faces.target == "neutral")[:20],
     ]
     model = make_pipeline(
-        ImageLoader(image_size=(16, 16)), StandardScaler(), PCA(5), LogisticRegression()
+        _loader(image_size=(16, 16)), StandardScaler(), PCA(5), LogisticRegression()
     )
     model.fit(faces.data[idx], faces.target[idx])
     assert model.predict(faces.data[idx]).shape == (40,)
@@ -89,7 +97,7 @@ def test_paths_in_any_container_agree(tmp_path):
     paths = [
         _save(tmp_path, f"{i}.png", Image.new("L", (10, 10), 40 * i)) for i in range(3)
     ]
-    loader = ImageLoader(image_size=SIZE)
+    loader = _loader(image_size=SIZE)
     expected = loader.transform([str(p) for p in paths])
     assert np.allclose(expected[:, 0], [0, 40 / 255, 80 / 255])
     for form in (
@@ -107,7 +115,7 @@ def test_paths_in_any_container_agree(tmp_path):
 def test_arrays_of_every_layout_agree():
     rng = np.random.default_rng(0)
     gray = rng.integers(0, 256, (2, 8, 8), dtype=np.uint8)
-    loader = ImageLoader(image_size=SIZE, crop_fraction=1.0)
+    loader = _loader(image_size=SIZE, crop_fraction=1.0)
     expected = gray.reshape(2, -1) / 255.0
     np.testing.assert_allclose(loader.transform(gray), expected, atol=1e-6)
     np.testing.assert_allclose(loader.transform(gray[..., None]), expected, atol=1e-6)
@@ -125,28 +133,28 @@ def test_arrays_of_every_layout_agree():
 def test_flattened_non_square_rows_need_input_size():
     rows = np.zeros((2, 6 * 4))
     with pytest.raises(ValueError, match="input_size"):
-        ImageLoader(image_size=SIZE).transform(rows)
-    out = ImageLoader(image_size=(6, 4), input_size=(6, -1)).transform(rows)
+        _loader(image_size=SIZE).transform(rows)
+    out = _loader(image_size=(6, 4), input_size=(6, -1)).transform(rows)
     assert out.shape == (2, 24)
     # Named pixel columns say the size themselves.
-    named = ImageLoader(image_size=(6, 4)).set_output(transform="pandas")
+    named = _loader(image_size=(6, 4)).set_output(transform="pandas")
     frame = named.fit_transform(np.zeros((2, 6, 4)))
-    assert ImageLoader(image_size=(3, 2)).fit_transform(frame).shape == (2, 6)
+    assert _loader(image_size=(3, 2)).fit_transform(frame).shape == (2, 6)
 
 
 def test_arrays_are_resized_and_cropped_like_files():
     image = np.zeros((1, 20, 40), dtype=np.uint8)
     image[:, :, 10:30] = 255  # a bright centre square, dark sides
-    cropped = ImageLoader(image_size=(10, 10)).transform(image)
+    cropped = _loader(image_size=(10, 10)).transform(image)
     assert cropped.mean() > 0.95  # the centre crop is the bright square
-    padded = ImageLoader(image_size=(10, 10), fit_mode="pad").transform(image)
+    padded = _loader(image_size=(10, 10), fit_mode="pad").transform(image)
     assert padded.reshape(10, 10)[0].max() == 0  # black letterbox rows
-    stretched = ImageLoader(image_size=(10, 10), fit_mode="stretch").transform(image)
+    stretched = _loader(image_size=(10, 10), fit_mode="stretch").transform(image)
     assert stretched.reshape(10, 10)[:, 0].max() < 0.1
 
 
 def test_feature_names_and_pandas_output(tmp_path):
-    loader = ImageLoader(image_size=(2, 3)).set_output(transform="pandas")
+    loader = _loader(image_size=(2, 3)).set_output(transform="pandas")
     names = loader.get_feature_names_out()
     assert list(names) == [f"pixel_{r}_{c}" for r in range(2) for c in range(3)]
     out = loader.fit_transform(np.zeros((4, 2, 3)))
@@ -189,7 +197,7 @@ def test_exif_rotation_is_applied(tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 CW to display": the bright half ends up below
     path = _save(tmp_path, "rot.jpg", image, format="JPEG", exif=exif)
-    pixels = ImageLoader(image_size=(8, 4), fit_mode="stretch").transform([path])
+    pixels = _loader(image_size=(8, 4), fit_mode="stretch").transform([path])
     pixels = pixels.reshape(8, 4)
     assert pixels[:3].mean() < 0.2 and pixels[5:].mean() > 0.8
 
@@ -230,7 +238,7 @@ def test_bad_files_are_named_with_their_position(tmp_path, case, n_jobs):
     path, reason = bad[case]
     paths = [good] * 70 + [path] + [good] * 5
     with pytest.raises(ImageLoadError, match=reason) as info:
-        ImageLoader(image_size=SIZE, n_jobs=n_jobs).transform(paths)
+        _loader(image_size=SIZE, n_jobs=n_jobs).transform(paths)
     assert str(path) in str(info.value) and "position 70" in str(info.value)
     assert info.value.index == 70 and Path(info.value.path) == path
     assert isinstance(info.value, ValueError)
@@ -241,7 +249,7 @@ def test_non_finite_arrays_are_refused(bad):
     images = np.zeros((3, 4, 4))
     images[2, 1, 1] = bad
     with pytest.raises(ValueError, match=r"NaN or infinity.*position 2"):
-        ImageLoader(image_size=SIZE).transform(images)
+        _loader(image_size=SIZE).transform(images)
 
 
 @pytest.mark.parametrize(
@@ -258,7 +266,7 @@ def test_non_finite_arrays_are_refused(bad):
 )
 def test_malformed_input_is_explained(X, error, message):
     with pytest.raises(error, match=message):
-        ImageLoader(image_size=SIZE).fit_transform(X)
+        _loader(image_size=SIZE).fit_transform(X)
 
 
 @pytest.mark.parametrize(
@@ -272,19 +280,19 @@ def test_malformed_input_is_explained(X, error, message):
 )
 def test_bad_parameters_are_named(params, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        ImageLoader(**params).fit_transform(np.zeros((1, 16)))
+        _loader(**params).fit_transform(np.zeros((1, 16)))
 
 
 def test_crop_fraction_keeps_the_centre(tmp_path):
     image = Image.new("L", (40, 40), 0)
     image.paste(255, (10, 10, 30, 30))  # a bright centre half
     path = _save(tmp_path, "centre.png", image)
-    whole = ImageLoader(image_size=SIZE, crop_fraction=1.0).transform([path])
-    centre = ImageLoader(image_size=SIZE, crop_fraction=0.5).transform([path])
+    whole = _loader(image_size=SIZE, crop_fraction=1.0).transform([path])
+    centre = _loader(image_size=SIZE, crop_fraction=0.5).transform([path])
     assert whole.mean() < 0.4 and centre.min() > 0.95
     array = np.asarray(image)[None]
     np.testing.assert_allclose(
-        ImageLoader(image_size=SIZE, crop_fraction=0.5).transform(array),
+        _loader(image_size=SIZE, crop_fraction=0.5).transform(array),
         centre,
         atol=1e-6,
     )

@@ -39,14 +39,14 @@ def test_steps_and_defaults():
     cnn = pipe.named_steps["cnn"]
     assert isinstance(cnn, EmotionCNNClassifier)
     assert cnn.random_flip and cnn.flip_test_time
-    assert cnn.class_weight == "balanced"
-    assert cnn.n_networks == 2 and cnn.n_iter_no_change == 10
-    assert cnn.n_blocks == 4
+    assert cnn.class_weight == "balanced" and cnn.class_weight_exponent == 0.75
+    assert cnn.n_networks == 1 and cnn.n_blocks == 3 and cnn.epochs == 30
+    assert not cnn.early_stopping and cnn.lr_schedule == "cosine"
     # One recipe: the pipeline's steps are their classes' defaults.
     assert cnn.get_params() == EmotionCNNClassifier().get_params()
     loader = pipe.named_steps["load"]
     assert loader.get_params() == ImageLoader().get_params()
-    assert loader.crop_fraction == 0.7 and loader.image_size == (48, 48)
+    assert loader.face_finder == "haar" and loader.image_size == (48, 48)
 
 
 def test_the_image_size_is_set_once_and_may_be_non_square(small_faces):

@@ -1,10 +1,10 @@
 """FaceFinder: where the faces are in a decoded photo, with a shipped cascade.
 
 Both detectors ship inside a package from the registry, so nothing is
-downloaded at run time: OpenCV's Haar frontal-face cascade (the optional
-``opencv-python-headless`` 4.x; OpenCV 5's main module has no
-``CascadeClassifier``) and scikit-image's LBP frontal-face cascade (a
-dependency already).
+downloaded at run time: OpenCV's Haar frontal-face cascade
+(``opencv-python-headless`` 4.x; OpenCV 5's main module has no
+``CascadeClassifier``) and scikit-image's LBP frontal-face cascade. Both
+packages are dependencies.
 """
 
 import functools
@@ -33,7 +33,7 @@ class FaceFinder:
     ----------
     detector : {"haar", "lbp"}, default="haar"
         ``"haar"``: OpenCV's ``haarcascade_frontalface_default`` (needs
-        ``pip install emotion-sklearn[faces]``); ``"lbp"``: scikit-image's
+        ``opencv-python-headless``, a dependency); ``"lbp"``: scikit-image's
         LBP frontal-face cascade.
     margin : float, default=0.25
         Added to each side of a face's square box, as a fraction of its side.
@@ -176,9 +176,9 @@ def _detector(name):
             import cv2
         except ImportError:
             raise ImportError(
-                "FaceFinder(detector='haar') needs OpenCV: pip install "
-                "'emotion-sklearn[faces]' (opencv-python-headless 4.x), or use "
-                "detector='lbp'."
+                "FaceFinder(detector='haar') needs OpenCV, a dependency of "
+                "emotion-sklearn: pip install 'opencv-python-headless>=4.8,<5', "
+                "or use detector='lbp'."
             ) from None
         if not hasattr(cv2, "CascadeClassifier"):
             raise ImportError(

@@ -76,7 +76,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         flattened pixel rows; one side may be ``-1`` to infer it, as in
         :func:`numpy.reshape`. ``None`` reads it from ``pixel_<row>_<col>``
         column names, else takes square images.
-    face_finder : {"haar", "lbp"}, FaceFinder or None, default=None
+    face_finder : {"haar", "lbp"}, FaceFinder or None, default="haar"
         Find the largest face in each image (on the decoded photo, before
         resizing) and keep the square around it instead of the central crop:
         ``"haar"`` and ``"lbp"`` are ``FaceFinder(detector=...)`` with its
@@ -141,7 +141,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         fit_mode="crop",
         crop_fraction=0.7,
         input_size=None,
-        face_finder=None,
+        face_finder="haar",
         n_jobs=None,
     ):
         self.image_size = image_size
@@ -195,9 +195,13 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             missed = np.flatnonzero(~found)
             first = images[missed[0]] if kind == "paths" else f"image {missed[0]}"
             warnings.warn(
-                f"ImageLoader: no face found in {len(missed)} of {len(found)} "
-                f"images (first: {os.fspath(first)!r}); they were used whole.",
-                NoFaceFoundWarning,
+                NoFaceFoundWarning.counting(
+                    "ImageLoader",
+                    len(missed),
+                    len(found),
+                    os.fspath(first),
+                    "they were used whole.",
+                ),
                 stacklevel=2,
             )
         return out
@@ -364,7 +368,27 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
 
 class NoFaceFoundWarning(UserWarning):
-    """ImageLoader found no face in some images and used their central crop."""
+    """No face was found in some images, which were used whole.
+
+    ``n_missed`` of ``n_images`` had no face; ``first`` names the first.
+    """
+
+    def __init__(self, message, *, n_missed=0, n_images=0, first=None):
+        super().__init__(message)
+        self.n_missed = n_missed
+        self.n_images = n_images
+        self.first = first
+
+    @classmethod
+    def counting(cls, who, n_missed, n_images, first, what):
+        """The warning with its message: ``who`` found none in ``n_missed``."""
+        return cls(
+            f"{who}: no face found in {n_missed} of {n_images} images "
+            f"(first: {first!r}); {what}",
+            n_missed=n_missed,
+            n_images=n_images,
+            first=first,
+        )
 
 
 def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction, face_finder):
