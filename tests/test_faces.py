@@ -87,7 +87,7 @@ def test_missing_opencv_is_explained(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "cv2", None)
     _faces._detector.cache_clear()
     try:
-        with pytest.raises(ImportError, match=r"emotion-sklearn\[faces\]"):
+        with pytest.raises(ImportError, match=r"opencv-python-headless>=4.8,<5"):
             FaceFinder("haar").check()
     finally:
         _faces._detector.cache_clear()
@@ -100,11 +100,11 @@ def test_the_loader_keeps_the_square_around_the_face(photo_file, photo):
         warnings.simplefilter("error", NoFaceFoundWarning)
         rows = loader.transform([photo_file])
     box = finder.find(photo)[0]
-    expected = ImageLoader(image_size=(32, 32), crop_fraction=1.0).transform(
-        crop_square(photo, finder.crop_box(box))[None]
-    )
+    expected = ImageLoader(
+        image_size=(32, 32), face_finder=None, crop_fraction=1.0
+    ).transform(crop_square(photo, finder.crop_box(box))[None])
     assert np.abs(rows - expected).mean() < 0.02
-    central = ImageLoader(image_size=(32, 32)).transform([photo_file])
+    central = ImageLoader(image_size=(32, 32), face_finder=None).transform([photo_file])
     assert np.abs(rows - central).mean() > 0.05  # not the central crop
     # Arrays take the same path as files.
     from_array = loader.transform(photo[None])
@@ -117,8 +117,8 @@ def test_images_without_a_face_are_counted_and_named(tmp_path, photo_file):
     loader = ImageLoader(face_finder=FaceFinder("lbp"))
     with pytest.warns(NoFaceFoundWarning, match=r"1 of 2 images.*flat\.png"):
         rows = loader.transform([photo_file, flat])
-    central = ImageLoader().transform([flat])
-    np.testing.assert_array_equal(rows[1], central[0])  # the fallback
+    whole = ImageLoader(face_finder=None, crop_fraction=1.0).transform([flat])
+    np.testing.assert_array_equal(rows[1], whole[0])  # the fallback: all of it
 
 
 def test_each_file_is_searched_once(photo_file, monkeypatch):
