@@ -17,6 +17,8 @@ _MODULES = {
     "NoFaceFoundWarning": "._loader",
     "RotationAugmenter": "._augment",
     "ModelFileError": "._persist",
+    "detect_emotions": "._detect",
+    "load_pretrained": "._pretrained",
     "load_model": "._persist",
     "make_emotion_pipeline": "._pipeline",
     "save_model": "._persist",
@@ -31,7 +33,9 @@ __all__ = [
     "NoFaceFoundWarning",
     "RotationAugmenter",
     "__version__",
+    "detect_emotions",
     "load_model",
+    "load_pretrained",
     "make_emotion_pipeline",
     "save_model",
 ]

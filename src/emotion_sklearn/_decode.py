@@ -1,5 +1,6 @@
 """Decoding image files and arrays into fixed-size grayscale pixels."""
 
+import contextlib
 import os
 import stat
 
@@ -18,6 +19,9 @@ MAX_IMAGE_PIXELS = 64_000_000
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+_EXIF_ORIENTATION = 0x0112
+# Orientations that rotate by 90 degrees: width and height swap.
+_TRANSPOSING = {5, 6, 7, 8}
 
 
 class ImageLoadError(ValueError):
@@ -152,6 +156,50 @@ def _reason(exc, path):
     return f"the file is truncated or corrupt ({exc})"
 
 
+@contextlib.contextmanager
+def _named_errors(path, index):
+    """Turn any failure to read ``path`` into an ImageLoadError naming it."""
+    try:
+        yield
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        where = "" if index is None else f" at position {index}"
+        raise ImageLoadError(
+            f"Cannot load image {os.fspath(path)!r}{where}: {_reason(exc, path)}.",
+            path=path,
+            index=index,
+        ) from exc
+
+
+def _read_band(path, side):
+    """``(band, full_size)``: one band decoded at about ``side`` pixels or more.
+
+    JPEG only: decode straight to the smallest 1/2, 1/4 or 1/8 scale that is
+    still at least ``side`` pixels in both directions (asking for the larger
+    side both ways, so an EXIF rotation cannot make it short).
+    ``full_size`` is the file's ``(width, height)`` after EXIF rotation.
+    """
+    _check_regular_file(path)
+    with Image.open(path) as image:
+        _check_pixel_count(image, path)
+        full_size = image.size
+        if image.getexif().get(_EXIF_ORIENTATION, 1) in _TRANSPOSING:
+            full_size = full_size[::-1]
+        image.draft("L", (side, side))
+        return _to_single_band(ImageOps.exif_transpose(image)), full_size
+
+
+def _decode_side(image_size, crop_fraction, face_finder):
+    side = int(np.ceil(max(image_size) / crop_fraction))
+    if face_finder is not None:
+        side = max(side, face_finder.detect_side)
+    return side
+
+
+def _scaled_pixels(resized):
+    pixels = np.asarray(resized, dtype=np.float32)
+    return pixels / 255.0 if resized.mode == "L" else pixels
+
+
 def decode_file(
     path, image_size, fit, *, crop_fraction=1.0, index=None, face_finder=None
 ):
@@ -169,7 +217,8 @@ def decode_file(
         The position in the caller's input, for the error message.
     face_finder : FaceFinder or None, default=None
         With one, the square around the largest face is resized instead;
-        the central crop stays the fallback where no face is found.
+        where none is found, ``crop_fraction`` of the image is (the loader
+        passes 1.0: the whole image).
 
     Returns
     -------
@@ -177,46 +226,63 @@ def decode_file(
     found : bool
         Whether a face was found (False without a ``face_finder``).
     """
-    try:
-        _check_regular_file(path)
-        with Image.open(path) as image:
-            _check_pixel_count(image, path)
-            # JPEG only: decode straight to the smallest 1/2, 1/4 or 1/8 scale
-            # that is still at least as large as the target (or as the copy
-            # faces are found on). Ask for the larger side in both directions
-            # so an EXIF rotation cannot make it short.
-            side = int(np.ceil(max(image_size) / crop_fraction))
-            if face_finder is not None:
-                side = max(side, face_finder.detect_side)
-            image.draft("L", (side, side))
-            image = ImageOps.exif_transpose(image)
-            band = _to_single_band(image)
-            found = False
-            if face_finder is not None:
-                band, found = _face_or_whole(band, path, face_finder)
-            fraction = 1.0 if found else crop_fraction
-            resized = fit_to_size(band, _pil_size(image_size), fit, fraction)
-            pixels = np.asarray(resized, dtype=np.float32)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        where = "" if index is None else f" at position {index}"
-        raise ImageLoadError(
-            f"Cannot load image {os.fspath(path)!r}{where}: {_reason(exc, path)}.",
-            path=path,
-            index=index,
-        ) from exc
-    if resized.mode == "L":
-        pixels /= 255.0
-    return pixels, found
+    with _named_errors(path, index):
+        side = _decode_side(image_size, crop_fraction, face_finder)
+        band, _ = _read_band(path, side)
+        found = False
+        if face_finder is not None:
+            band, found = _face_or_whole(band, path, face_finder)
+        fraction = 1.0 if found else crop_fraction
+        resized = fit_to_size(band, _pil_size(image_size), fit, fraction)
+        return _scaled_pixels(resized), found
 
 
-def _face_or_whole(band, path, face_finder):
-    """``(band, True)`` cropped to the largest face, or ``(band, False)``."""
-    gray = np.asarray(band)
+def decode_faces(path, image_size, fit, *, crop_fraction, face_finder, index=None):
+    """Every face in one file, each resized as :func:`decode_file` does it.
+
+    Returns
+    -------
+    boxes : ndarray of shape (n_faces, 4), dtype int
+        ``(x, y, width, height)`` of each face in the file's own pixels
+        (after EXIF rotation), largest first; with no face, one box: the
+        whole image.
+    pixels : ndarray of shape (n_faces, height, width), dtype float32
+        Each face's square with margin; with no face, the central
+        ``crop_fraction`` of the image (1.0: all of it).
+    found : bool
+    """
+    with _named_errors(path, index):
+        side = _decode_side(image_size, crop_fraction, face_finder)
+        band, full_size = _read_band(path, side)
+        gray = np.asarray(band)
+        boxes = _cached_boxes(gray, path, face_finder)
+        size = _pil_size(image_size)
+        if len(boxes) == 0:
+            resized = fit_to_size(band, size, fit, crop_fraction)
+            whole = np.array([[0, 0, *full_size]])
+            return whole, _scaled_pixels(resized)[np.newaxis], False
+        faces = []
+        for box in boxes:
+            square = crop_square(gray, face_finder.crop_box(box))
+            square = Image.fromarray(np.ascontiguousarray(square))
+            faces.append(_scaled_pixels(fit_to_size(square, size, fit)))
+        scale = full_size[0] / band.width
+        return np.round(boxes * scale).astype(int), np.stack(faces), True
+
+
+def _cached_boxes(gray, path, face_finder):
     key = BOX_CACHE.key(path, face_finder, gray.shape)
     boxes = BOX_CACHE.get(key)
     if boxes is None:
         boxes = face_finder.find(gray)
         BOX_CACHE.put(key, boxes)
+    return boxes
+
+
+def _face_or_whole(band, path, face_finder):
+    """``(band, True)`` cropped to the largest face, or ``(band, False)``."""
+    gray = np.asarray(band)
+    boxes = _cached_boxes(gray, path, face_finder)
     if len(boxes) == 0:
         return band, False
     square = crop_square(gray, face_finder.crop_box(boxes[0]))

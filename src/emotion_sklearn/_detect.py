@@ -1,0 +1,254 @@
+"""detect_emotions: every face in each photo, with its emotion."""
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+from joblib import effective_n_jobs
+from sklearn.base import clone
+
+from ._decode import ImageLoadError, array_to_grayscale, decode_faces, resize_array
+from ._faces import FaceFinder, crop_square
+from ._loader import ImageLoader, NoFaceFoundWarning
+
+NO_FACE_OPTIONS = ("whole", "skip")
+ERROR_OPTIONS = ("raise", "report")
+BOX_COLUMNS = ["x", "y", "width", "height"]
+# Photos decoded and predicted together: large enough that the network's
+# per-call cost is shared, small enough that rows come out steadily.
+_CHUNK = 64
+# Searching a 400-pixel copy for faces down to 5% of its shorter side finds
+# the faces of a group of a dozen people in one row.
+EVERY_FACE_SIDE = 400
+EVERY_FACE_MIN = 0.05
+
+
+def detect_emotions(
+    images,
+    model=None,
+    *,
+    face_finder=None,
+    no_face="whole",
+    errors="raise",
+    n_jobs=None,
+):
+    """Find every face in each photo and predict its emotion.
+
+    Parameters
+    ----------
+    images : path, list of paths or image arrays, or ndarray
+        Image files (any format Pillow reads), or pixel arrays: a 2-D array
+        is one grayscale image, a 3-D or 4-D array a stack of images as
+        :class:`ImageLoader` takes them, a list may hold arrays of any size.
+    model : fitted pipeline, path or None, default=None
+        A fitted pipeline whose first step is an :class:`ImageLoader` (as
+        :func:`make_emotion_pipeline` builds), or the path of a model file
+        saved with :func:`save_model`; ``None`` uses the model shipped with
+        the package (:func:`load_pretrained`).
+    face_finder : FaceFinder or None, default=None
+        How faces are found. ``None`` takes the detector and margin of the
+        model's loader (else ``FaceFinder()``'s) and searches a copy of at
+        least 400 pixels for faces down to 5% of its shorter side, so that
+        each face of a group photo is found, not only the largest. Each face
+        is cropped with the finder's margin and resized as the loader
+        resizes its images.
+    no_face : {"whole", "skip"}, default="whole"
+        A photo without a face: ``"whole"`` predicts the whole image (as a
+        loader with a face finder does when training) in one row with
+        ``face_found`` False and the whole image as its box; ``"skip"`` gives
+        it no row. Either way a :class:`NoFaceFoundWarning` counts them.
+    errors : {"raise", "report"}, default="raise"
+        A file that cannot be read raises :class:`ImageLoadError`
+        (``"raise"``) or gets one row with its message in an ``error`` column
+        (``"report"``), the other photos still predicted.
+    n_jobs : int or None, default=None
+        Threads decoding photos and finding faces; ``None`` means 1, -1 all
+        cores.
+
+    Returns
+    -------
+    faces : pandas.DataFrame
+        One row per face: ``source`` (the path, or the array's position),
+        ``face`` (0 for the largest, then by size), ``face_found``, the box
+        ``x``, ``y``, ``width``, ``height`` in the photo's pixels, ``label``
+        and one probability column per class.
+
+    Examples
+    --------
+    >>> from skimage.data import astronaut
+    >>> from emotion_sklearn import detect_emotions
+    >>> faces = detect_emotions([astronaut()])
+    >>> faces[["source", "face", "face_found"]].to_dict("records")
+    [{'source': 0, 'face': 0, 'face_found': True}]
+    >>> sorted(faces.columns[7:])
+    ['anger', 'happiness', 'label', 'neutral', 'sadness']
+    """
+    model = _resolve_model(model)
+    if no_face not in NO_FACE_OPTIONS:
+        raise ValueError(f"no_face must be one of {NO_FACE_OPTIONS}, got {no_face!r}.")
+    if errors not in ERROR_OPTIONS:
+        raise ValueError(f"errors must be one of {ERROR_OPTIONS}, got {errors!r}.")
+    detector = FaceDetections(model, face_finder=face_finder, n_jobs=n_jobs)
+    rows = list(detector.rows(_sources(images), errors=errors))
+    missed = {row["source"] for row in rows if row.get("face_found") is False}
+    if missed:
+        warnings.warn(
+            NoFaceFoundWarning.counting(
+                "detect_emotions",
+                len(missed),
+                len({row["source"] for row in rows}),
+                next(str(r["source"]) for r in rows if r.get("face_found") is False),
+                "they have no row."
+                if no_face == "skip"
+                else "the whole image was predicted (face_found is False).",
+            ),
+            stacklevel=2,
+        )
+        if no_face == "skip":
+            rows = [row for row in rows if row.get("face_found") is not False]
+    columns = detector.columns + (["error"] if errors == "report" else [])
+    return pd.DataFrame(rows, columns=columns)
+
+
+class FaceDetections:
+    """Rows of faces and predictions for a fitted pipeline, a chunk at a time.
+
+    The command line's ``predict`` prints these rows as they come.
+    """
+
+    def __init__(self, model, *, face_finder=None, n_jobs=None):
+        loader, self._rest = _split_at_loader(model)
+        self.classes = [str(c) for c in model.classes_]
+        self.columns = ["source", "face", "face_found", *BOX_COLUMNS, "label"]
+        self.columns += self.classes
+        self._finder = (face_finder or every_face_finder(loader)).check()
+        self._size = tuple(loader.image_size)
+        self._fit = loader.fit_mode
+        # A photo without a face is used whole, as the loader does with a
+        # face finder.
+        self._fraction = 1.0
+        # Formats the face pixels as the loader formats its output (pandas
+        # columns where the pipeline asks for them); they are already resized.
+        self._format = clone(loader).set_params(face_finder=None, crop_fraction=1.0)
+        self._n_jobs = max(1, effective_n_jobs(n_jobs))
+
+    def rows(self, sources, *, errors="raise"):
+        """Yield one dict per face (or per unreadable file with ``errors="report"``)."""
+        with ThreadPoolExecutor(self._n_jobs) as pool:
+            for start in range(0, len(sources), _CHUNK):
+                chunk = list(enumerate(sources[start : start + _CHUNK], start))
+                found = list(pool.map(self._faces_of, chunk))
+                yield from self._predicted(found, errors)
+
+    def _faces_of(self, indexed_source):
+        index, source = indexed_source
+        try:
+            if isinstance(source, np.ndarray):
+                return index, source, self._faces_in_array(source)
+            return index, os.fspath(source), self._faces_in_file(source, index)
+        except ImageLoadError as exc:
+            return index, os.fspath(source), exc
+
+    def _faces_in_file(self, path, index):
+        return decode_faces(
+            path,
+            self._size,
+            self._fit,
+            crop_fraction=self._fraction,
+            face_finder=self._finder,
+            index=index,
+        )
+
+    def _faces_in_array(self, image):
+        gray = array_to_grayscale(image[np.newaxis])[0]
+        boxes = self._finder.find(gray)
+        if len(boxes) == 0:
+            pixels = resize_array(gray, self._size, self._fit, self._fraction)
+            whole = np.array([[0, 0, gray.shape[1], gray.shape[0]]])
+            return whole, pixels[np.newaxis], False
+        squares = (crop_square(gray, self._finder.crop_box(box)) for box in boxes)
+        faces = [resize_array(face, self._size, self._fit) for face in squares]
+        return boxes, np.stack(faces), True
+
+    def _predicted(self, found, errors):
+        readable = [faces for _, _, faces in found if not isinstance(faces, Exception)]
+        probas = iter(())
+        if readable:
+            pixels = np.concatenate([faces[1] for faces in readable])
+            probas = iter(self._rest.predict_proba(self._format.transform(pixels)))
+        for index, source, faces in found:
+            source_id = index if not isinstance(source, str) else source
+            if isinstance(faces, Exception):
+                if errors == "raise":
+                    raise faces
+                yield {"source": source_id, "error": str(faces)}
+                continue
+            boxes, _, face_found = faces
+            for face, box in enumerate(boxes):
+                proba = next(probas)
+                yield {
+                    "source": source_id,
+                    "face": face,
+                    "face_found": face_found,
+                    **dict(zip(BOX_COLUMNS, map(int, box), strict=True)),
+                    "label": self.classes[int(np.argmax(proba))],
+                    **dict(zip(self.classes, map(float, proba), strict=True)),
+                }
+
+
+def every_face_finder(loader):
+    """The loader's detector and margin, tuned to find every face of a photo.
+
+    Training needs the largest face of a portrait, which a 160-pixel copy
+    shows; a group photo's faces need a larger copy and a smaller minimum.
+    """
+    finder = loader.resolved_face_finder() or FaceFinder()
+    return FaceFinder(
+        finder.detector,
+        margin=finder.margin,
+        detect_side=max(finder.detect_side, EVERY_FACE_SIDE),
+        min_face=min(finder.min_face, EVERY_FACE_MIN),
+    )
+
+
+def _sources(images):
+    """A list of paths and 2-D or 3-D arrays, one per photo."""
+    if isinstance(images, (str, os.PathLike)):
+        return [images]
+    if isinstance(images, np.ndarray) and images.dtype.kind in "biuf":
+        return [images] if images.ndim == 2 else list(images)
+    sources = list(images)
+    for index, source in enumerate(sources):
+        if not isinstance(source, (str, os.PathLike, np.ndarray)):
+            raise TypeError(
+                f"images must be paths or pixel arrays; item {index} is "
+                f"{type(source).__name__}."
+            )
+    if not sources:
+        raise ValueError("images holds no photos.")
+    return sources
+
+
+def _split_at_loader(model):
+    steps = getattr(model, "steps", None)
+    if not steps or not isinstance(steps[0][1], ImageLoader):
+        raise TypeError(
+            "detect_emotions needs a fitted pipeline whose first step is an "
+            "ImageLoader (as make_emotion_pipeline builds), got "
+            f"{type(model).__name__}."
+        )
+    return steps[0][1], model[1:]
+
+
+def _resolve_model(model):
+    if model is None:
+        from ._pretrained import shared_pretrained
+
+        return shared_pretrained()
+    if isinstance(model, (str, os.PathLike)):
+        from ._persist import load_model
+
+        return load_model(model)
+    return model

@@ -1,0 +1,134 @@
+"""detect_emotions: a row per face, photos without faces and bad files named."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from skimage.data import astronaut
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import (
+    ImageLoadError,
+    NoFaceFoundWarning,
+    detect_emotions,
+    make_emotion_pipeline,
+    save_model,
+)
+
+CLASSES = ["anger", "happiness", "neutral", "sadness"]
+
+
+@pytest.fixture(scope="module")
+def model(small_faces):
+    X, y, _ = small_faces
+    pipe = make_emotion_pipeline(
+        load__image_size=(16, 16),
+        load__face_finder="haar",
+        random_state=0,
+        **tiny_cnn_params("cnn__"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoFaceFoundWarning)  # drawn faces
+        return pipe.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """A portrait, a group of two side by side, and a photo without a face."""
+    folder = tmp_path_factory.mktemp("photos")
+    portrait = astronaut()
+    group = np.concatenate([portrait, portrait[:, ::-1]], axis=1)
+    blank = np.full((200, 300, 3), 128, dtype=np.uint8)
+    paths = []
+    for name, pixels in [("portrait", portrait), ("group", group), ("blank", blank)]:
+        path = folder / f"{name}.png"
+        Image.fromarray(pixels).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def test_one_row_per_face_with_box_label_and_probabilities(model, photos):
+    with pytest.warns(NoFaceFoundWarning, match="1 of 3"):
+        faces = detect_emotions(photos, model)
+    assert list(faces.columns) == [
+        "source",
+        "face",
+        "face_found",
+        "x",
+        "y",
+        "width",
+        "height",
+        "label",
+        *CLASSES,
+    ]
+    assert faces["source"].tolist() == [photos[0], photos[1], photos[1], photos[2]]
+    assert faces["face"].tolist() == [0, 0, 1, 0]
+    assert faces["face_found"].tolist() == [True, True, True, False]
+    np.testing.assert_allclose(faces[CLASSES].sum(axis=1), 1, rtol=1e-5)
+    assert (faces["label"] == faces[CLASSES].idxmax(axis=1)).all()
+    # The group's two faces are side by side, each in its own half.
+    first, second = sorted(faces.loc[faces.source == photos[1], "x"])
+    assert first < 512 <= second
+    # No face: the whole image is the box.
+    blank = faces.iloc[3]
+    assert (blank.x, blank.y, blank.width, blank.height) == (0, 0, 300, 200)
+
+
+def test_arrays_and_files_give_the_same_rows(model, photos):
+    from_files = detect_emotions(photos[:2], model)
+    from_arrays = detect_emotions(
+        [np.asarray(Image.open(p)) for p in photos[:2]], model
+    )
+    assert from_arrays["source"].tolist() == [0, 1, 1]
+    columns = ["x", "y", "width", "height", "label"]
+    pd.testing.assert_frame_equal(from_files[columns], from_arrays[columns])
+    np.testing.assert_allclose(from_files[CLASSES], from_arrays[CLASSES], atol=0.02)
+
+
+def test_photos_without_a_face_can_be_skipped_but_are_counted(model, photos):
+    with pytest.warns(NoFaceFoundWarning, match="they have no row"):
+        faces = detect_emotions(photos, model, no_face="skip")
+    assert photos[2] not in set(faces["source"])
+
+
+def test_a_bad_file_raises_or_gets_its_own_row(model, photos, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not an image")
+    with pytest.raises(ImageLoadError, match=r"broken\.jpg"):
+        detect_emotions([photos[0], str(bad)], model)
+    faces = detect_emotions([photos[0], str(bad), photos[1]], model, errors="report")
+    assert faces["source"].tolist() == [photos[0], str(bad), photos[1], photos[1]]
+    assert "broken.jpg" in faces.loc[1, "error"]
+    assert faces["error"].isna().sum() == 3
+
+
+def test_a_model_file_is_read_from_its_path(model, photos, tmp_path):
+    path = tmp_path / "model.esk"
+    save_model(model, path)
+    pd.testing.assert_frame_equal(
+        detect_emotions(photos[:1], path), detect_emotions(photos[:1], model)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"no_face": "drop"}, "no_face must be one of"),
+        ({"errors": "ignore"}, "errors must be one of"),
+    ],
+)
+def test_bad_options_are_named(model, photos, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        detect_emotions(photos[:1], model, **kwargs)
+
+
+def test_a_model_without_a_loader_first_is_refused(model, photos):
+    with pytest.raises(TypeError, match="first step is an ImageLoader"):
+        detect_emotions(photos[:1], model[-1])
+
+
+def test_items_that_are_not_photos_are_named(model):
+    with pytest.raises(TypeError, match="item 1 is int"):
+        detect_emotions([astronaut(), 3], model)

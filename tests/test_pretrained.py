@@ -1,0 +1,90 @@
+"""The model shipped in the package: what it is, and predict without a model."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.data import astronaut
+
+from emotion_sklearn import detect_emotions, load_pretrained, make_emotion_pipeline
+from emotion_sklearn._pretrained import pretrained_path
+from emotion_sklearn.cli import main
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_pretrained()
+
+
+@pytest.fixture(scope="module")
+def portrait(tmp_path_factory):
+    path = tmp_path_factory.mktemp("photos") / "astronaut.jpg"
+    Image.fromarray(astronaut()).save(path)
+    return path
+
+
+def test_the_shipped_model_is_the_recipe_on_main(shipped):
+    """Fails when the default recipe changes and the file was not rebuilt.
+
+    Rebuild with ``python scripts/train_pretrained.py``.
+    """
+    recipe = make_emotion_pipeline(random_state=0)
+    assert [name for name, _ in shipped.steps] == [name for name, _ in recipe.steps]
+    for (name, ours), (_, expected) in zip(shipped.steps, recipe.steps, strict=True):
+        if isinstance(expected, str):
+            assert ours == expected, name
+        else:
+            assert type(ours) is type(expected), name
+            assert ours.get_params(deep=False) == expected.get_params(deep=False), name
+
+
+def test_the_shipped_file_is_small_and_checked(shipped):
+    with pretrained_path() as path:
+        assert path.stat().st_size < 10_000_000
+    assert shipped.classes_.tolist() == ["anger", "happiness", "neutral", "sadness"]
+
+
+def test_each_call_returns_its_own_copy(shipped):
+    other = load_pretrained()
+    other.set_params(cnn__class_prior="training")
+    assert shipped.get_params()["cnn__class_prior"] is None
+
+
+def test_it_predicts_paths_and_arrays_alike(shipped, portrait):
+    from_path = shipped.predict_proba([str(portrait)])
+    from_array = shipped.predict_proba([astronaut()])
+    assert from_path.shape == (1, 4)
+    # The JPEG file and the array differ by compression only.
+    np.testing.assert_allclose(from_path, from_array, atol=0.05)
+
+
+def test_detect_emotions_uses_it_when_given_no_model(shipped, portrait):
+    faces = detect_emotions([str(portrait)])
+    assert faces["face_found"].tolist() == [True]
+    assert faces["label"][0] == shipped.predict([str(portrait)])[0]
+
+
+def test_predict_without_a_model_prints_a_row_per_face(portrait, capsys):
+    assert main(["predict", str(portrait), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["path"] == str(portrait) and row["face_found"] is True
+    assert len(row["box"]) == 4 and row["label"] in row["probabilities"]
+
+
+def test_annotate_writes_a_copy_and_never_over_a_file(portrait, tmp_path, capsys):
+    out = tmp_path / "annotated"
+    assert main(["predict", str(portrait), "--annotate", str(out)]) == 0
+    written = out / portrait.name
+    with Image.open(written) as image:
+        assert image.size == (512, 512)
+        drawn = np.asarray(image.convert("RGB"), dtype=int)
+    assert np.abs(drawn - astronaut()).max() > 100  # a box was drawn
+    before = written.read_bytes()
+    capsys.readouterr()
+    assert main(["predict", str(portrait), "--annotate", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert written.read_bytes() == before
+    assert main(["predict", str(portrait), "--annotate", str(out), "--force"]) == 0
+    assert main(["predict", str(portrait), "--annotate", str(portrait.parent)]) == 2
+    assert "the photo itself" in capsys.readouterr().err
