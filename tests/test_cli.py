@@ -108,7 +108,10 @@ def test_predict_reports_a_bad_file_and_predicts_the_rest(
 def test_predict_a_folder_as_csv(trained, subset, capsys):
     assert main(["predict", str(trained), str(subset / "images"), "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "path,label,anger,happiness,neutral,sadness,error"
+    assert lines[0] == (
+        "path,face,face_found,x,y,width,height,label,"
+        "anger,happiness,neutral,sadness,error"
+    )
     assert len(lines) == 161
 
 
@@ -287,7 +290,7 @@ def test_a_named_pipe_is_refused_not_waited_on(trained, tmp_path, capsys):
     assert main(["predict", str(trained), str(pipe), "--json"]) == 1
     row = json.loads(capsys.readouterr().out)
     assert "not a regular file" in row["error"]
-    assert main(["predict", str(pipe), str(pipe)]) == 2
+    assert main(["predict", "--model", str(pipe), str(trained)]) == 2
     assert "not a regular file" in capsys.readouterr().err
 
 
@@ -301,9 +304,9 @@ def test_an_empty_folder_is_an_error_not_silence(trained, tmp_path, capsys):
 def test_predictions_come_a_chunk_at_a_time_in_order(
     trained, subset, monkeypatch, capsys
 ):
-    from emotion_sklearn import _commands
+    from emotion_sklearn import _predicting
 
-    monkeypatch.setattr(_commands, "_PREDICT_CHUNK", 3)
+    monkeypatch.setattr(_predicting, "PREDICT_CHUNK", 3)
     images = sorted((subset / "images").iterdir())[:7]
     assert main(["predict", str(trained), *map(str, images), "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

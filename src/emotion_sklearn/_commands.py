@@ -2,11 +2,10 @@
 
 import ast
 import contextlib
-import csv
 import json
 import sys
 import time
-from pathlib import Path
+import warnings
 
 import joblib
 import numpy as np
@@ -16,10 +15,12 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import InvalidParameterError
 from tqdm.auto import tqdm
 
-from ._decode import ImageLoadError
-from ._loader import ImageLoader
-from ._persist import ModelFileError, is_model_file, load_model
-from ._pipeline import make_emotion_pipeline
+# cli.py calls each sub-command by name from this module and catches
+# ImageLoadError from here.
+from ._decode import ImageLoadError  # noqa: F401
+from ._loader import NoFaceFoundWarning
+from ._pipeline import loading_steps, make_emotion_pipeline, stack_rows
+from ._predicting import UserError, load_model_file, predict  # noqa: F401
 from ._report import (
     check_writable,
     classification_metrics,
@@ -32,11 +33,6 @@ from .datasets import fetch_facial_expressions, load_facial_expressions, person_
 
 _DECODE_CHUNK = 256
 # predict prints its rows this many images at a time.
-_PREDICT_CHUNK = 64
-
-
-class UserError(Exception):
-    """A mistake in the command line: printed as one line, exit status 2."""
 
 
 def start_tensorflow():
@@ -135,41 +131,45 @@ def _check_step_parameters(pipeline):
             raise UserError(f"step {name!r}: {exc}") from exc
 
 
-def loading_steps(pipeline):
-    """``(head, tail)``: the pipeline up to its ImageLoader, and the rest.
-
-    The command line decodes each image once with ``head`` (stateless) and
-    fits or predicts ``tail`` on the pixels. A pipeline without an
-    :class:`ImageLoader` step has no head: ``(None, pipeline)``.
-    """
-    for index, (_, step) in enumerate(pipeline.steps):
-        if isinstance(step, ImageLoader):
-            return pipeline[: index + 1], pipeline[index + 1 :]
-    return None, pipeline
-
-
 def decode_with_progress(loader, paths, what="images"):
-    """``loader.transform(paths)`` in chunks, with a progress bar on stderr."""
+    """``loader.transform(paths)`` in chunks, with a progress bar on stderr.
+
+    The chunks' NoFaceFoundWarnings become one, counting all of them.
+    """
     chunks = []
-    with tqdm(
-        total=len(paths),
-        desc=f"loading {what}",
-        unit="img",
-        file=sys.stderr,
-        disable=None,
-    ) as bar:
+    with (
+        tqdm(
+            total=len(paths),
+            desc=f"loading {what}",
+            unit="img",
+            file=sys.stderr,
+            disable=None,
+        ) as bar,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always", NoFaceFoundWarning)
         for start in range(0, len(paths), _DECODE_CHUNK):
             chunk = paths[start : start + _DECODE_CHUNK]
             chunks.append(loader.transform(chunk))
             bar.update(len(chunk))
-    return _stack_rows(chunks)
-
-
-def _stack_rows(chunks):
-    """Loader outputs one after another, keeping named pixel columns."""
-    if isinstance(chunks[0], pd.DataFrame):
-        return pd.concat(chunks, ignore_index=True)
-    return np.concatenate(chunks)
+    missed = [w.message for w in caught if w.category is NoFaceFoundWarning]
+    for other in caught:
+        if other.category is not NoFaceFoundWarning:
+            warnings.warn_explicit(
+                other.message, other.category, other.filename, other.lineno
+            )
+    if missed:
+        warnings.warn(
+            NoFaceFoundWarning.counting(
+                f"loading {what}",
+                sum(w.n_missed for w in missed),
+                len(paths),
+                missed[0].first,
+                "they were used whole.",
+            ),
+            stacklevel=2,
+        )
+    return stack_rows(chunks)
 
 
 def _decode_then(pipeline, paths, *, n_jobs=None):
@@ -192,38 +192,6 @@ def _fit_from_pixels(pipeline, pixels, y, paths):
     tail.fit(pixels, y)
     head.fit(paths)
     return pipeline
-
-
-def _load_model(path, *, allow_pickle=False):
-    """The model at ``path``: the safe format, or a pickle only when allowed."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"no model file at {str(path)!r}")
-    if not path.is_file():
-        raise UserError(f"{str(path)!r} is not a regular file")
-    if is_model_file(path):
-        try:
-            return load_model(path)
-        except ModelFileError as exc:
-            raise UserError(str(exc)) from None
-    if not allow_pickle:
-        raise UserError(
-            f"{str(path)!r} is not an emotion-sklearn model file; if it is a "
-            "joblib or pickle file from a source you trust, pass --allow-pickle "
-            "(loading a pickle runs the code it contains)"
-        )
-    try:
-        model = joblib.load(path)
-    except Exception as exc:  # a corrupt pickle raises many kinds of error
-        raise UserError(
-            f"{str(path)!r} cannot be read as a joblib file "
-            f"({type(exc).__name__}: {exc})"
-        ) from None
-    if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
-        raise UserError(
-            f"{str(path)!r} holds a {type(model).__name__}, not a fitted pipeline"
-        )
-    return model
 
 
 # -- sub-commands ----------------------------------------------------------------
@@ -290,7 +258,7 @@ def train(args):
 
 
 def evaluate(args):
-    model = _load_model(args.model, allow_pickle=args.allow_pickle)
+    model = load_model_file(args.model, allow_pickle=args.allow_pickle)
     faces = _load_dataset(args)
     X, rest = _decode_then(model, faces.data, n_jobs=args.n_jobs)
     y_pred = rest.predict(X)
@@ -298,94 +266,6 @@ def evaluate(args):
     metrics = classification_metrics(faces.target, y_pred, labels=labels)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0
-
-
-def _expand_paths(paths):
-    for path in map(Path, paths):
-        if path.is_dir():
-            files = sorted(
-                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-            )
-            if not files:
-                raise UserError(f"{str(path)!r} holds no files to predict")
-            yield from files
-        else:
-            yield path
-
-
-def _predicted_rows(head, rest, classes, paths):
-    """One row per path, in order, a chunk at a time as they are predicted."""
-    rows, pixels = [], []
-    for path in paths:
-        try:  # one at a time, so that one bad file does not stop the others
-            pixels.append(head.transform([path]))
-            rows.append({"path": str(path)})
-        except ImageLoadError as exc:
-            rows.append({"path": str(path), "error": str(exc)})
-        if len(rows) == _PREDICT_CHUNK:
-            yield from _with_predictions(rows, pixels, rest, classes)
-            rows, pixels = [], []
-    yield from _with_predictions(rows, pixels, rest, classes)
-
-
-def _with_predictions(rows, pixels, rest, classes):
-    if pixels:
-        probas = iter(rest.predict_proba(_stack_rows(pixels)))
-        for row in rows:
-            if "error" not in row:
-                proba = next(probas)
-                row["label"] = classes[int(np.argmax(proba))]
-                row["probabilities"] = dict(
-                    zip(classes, map(float, proba), strict=True)
-                )
-    return rows
-
-
-def predict(args):
-    model = _load_model(args.model, allow_pickle=args.allow_pickle)
-    head, rest = loading_steps(model)
-    if head is None:
-        raise UserError(f"{args.model!r} has no ImageLoader step to read images with")
-    classes = [str(c) for c in model.classes_]
-    paths = list(_expand_paths(args.paths))  # folders checked before any output
-    printer = _row_printer(classes, args)
-    failed = 0
-    for row in _predicted_rows(head, rest, classes, paths):
-        printer(row)
-        failed += "error" in row
-    return 1 if failed else 0
-
-
-def _row_printer(classes, args):
-    """A function printing one row as the output format asks, header first."""
-    if args.json:
-        return lambda row: print(json.dumps(row), flush=True)
-    if args.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["path", "label", *classes, "error"])
-
-        def csv_row(row):
-            proba = row.get("probabilities", {})
-            writer.writerow(
-                [
-                    row["path"],
-                    row.get("label", ""),
-                    *(f"{proba[c]:.4f}" if proba else "" for c in classes),
-                    row.get("error", ""),
-                ]
-            )
-            sys.stdout.flush()
-
-        return csv_row
-
-    def text_row(row):
-        if "error" in row:
-            print(f"{row['path']}: ERROR {row['error']}", flush=True)
-        else:
-            shares = ", ".join(f"{c} {p:.2f}" for c, p in row["probabilities"].items())
-            print(f"{row['path']}: {row['label']} ({shares})", flush=True)
-
-    return text_row
 
 
 def _search_backend(args):

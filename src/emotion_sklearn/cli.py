@@ -145,22 +145,41 @@ def _add_predict(commands):
     predict = commands.add_parser(
         "predict",
         formatter_class=_Formatter,
-        help="predict the emotion in image files or folders",
-        description="Print the label and class probabilities of each image. An "
-        "unreadable file is reported on its own line and the others are still "
-        f"predicted; the exit status is 1 if any failed. {TRUST_WARNING}",
+        help="the emotion of every face in image files or folders",
+        description="Print one row per face found in each photo: its box "
+        "(x, y, width, height in the photo's pixels), label and class "
+        "probabilities. A photo without a face gets one row for the whole "
+        "image, marked 'no face found'. An unreadable file is reported on its "
+        "own line and the others are still predicted; the exit status is 1 if "
+        "any failed. Without a model, the one shipped with the package is used; "
+        f"a model file may also be given as the first PATH. {TRUST_WARNING}",
     )
-    predict.add_argument("model", help="a model file saved by train or search")
-    _add_pickle_option(predict)
     predict.add_argument(
         "paths",
         nargs="+",
         metavar="PATH",
         help="image files, or folders whose files are read",
     )
+    predict.add_argument(
+        "--model",
+        metavar="FILE",
+        help="a model file saved by train or search (default: the shipped model)",
+    )
+    _add_pickle_option(predict)
     output = predict.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON object a line")
     output.add_argument("--csv", action="store_true", help="CSV with a header")
+    predict.add_argument(
+        "--annotate",
+        metavar="DIR",
+        help="also write a copy of each photo into DIR, same file name, with "
+        "each face's box and label drawn on it",
+    )
+    predict.add_argument(
+        "--force",
+        action="store_true",
+        help="let --annotate replace files of the same name in DIR",
+    )
     predict.set_defaults(handler="predict")
 
 
