@@ -48,10 +48,23 @@ for train, test in StratifiedGroupKFold(n_splits=3).split(paths, labels, people)
     assert not set(people[train]) & set(people[test])
 
 # %%
-# The confusion matrix of one held-out fold shows where the errors go.
-from emotion_sklearn.plotting import plot_confusion_matrix
+# The confusion matrix of one held-out fold shows where the errors go: each
+# row is a true class, normalised to its recall.
+import matplotlib.pyplot as plt
+
+from emotion_sklearn.plotting import plot_confusion_matrix, plot_sample_images
 
 train, test = next(StratifiedGroupKFold(n_splits=3).split(paths, labels, people))
 pipeline.fit(paths[train], labels[train])
-display = plot_confusion_matrix(labels[test], pipeline.predict(paths[test]))
-display.figure_
+predicted = pipeline.predict(paths[test])
+figure, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
+plot_confusion_matrix(labels[test], predicted, ax=ax)
+
+# %%
+# Some of the held-out faces as the network sees them (the loader's output),
+# titled with their true and predicted labels; wrong ones in red.
+shown = test[:12]
+pixels = pipeline.named_steps["load"].transform(paths[shown])
+plot_sample_images(
+    pixels, labels[shown], predicted[:12], n_columns=6, figure=plt.figure()
+)

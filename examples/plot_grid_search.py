@@ -48,6 +48,21 @@ columns = [
 print(results[columns].sort_values("rank_test_score").to_string(index=False))
 
 # %%
+# Mean balanced accuracy of each candidate over the held-out people, with the
+# spread over the folds.
+import matplotlib.pyplot as plt
+
+names = [
+    f"{row.param_cnn__n_blocks} blocks, {row.param_cnn__filters} filters"
+    for row in results.itertuples()
+]
+figure, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+ax.barh(names, results["mean_test_score"], xerr=results["std_test_score"])
+ax.axvline(0.25, color="grey", linestyle="--", label="chance (4 classes)")
+ax.set_xlabel("balanced accuracy on held-out people")
+ax.legend(loc="lower right")
+
+# %%
 # The refitted best pipeline takes image paths, and saves and loads with joblib
 # (a joblib file runs code when loaded: load only files you trust).
 import joblib
