@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_accuracy.py [--data DIR] [--split persons|source]
                                         [--stress] [--folds 5] [--only-folds N]
+                                        [--fold K ...]
                                         [--methods ...] [--n-images N] [--seed S]
                                         [--out results.json]
 
@@ -304,6 +305,8 @@ def _splits(args, paths, y, groups):
     if args.split == "source":
         return [source_split(paths)]
     folds = list(person_folds(args.folds, random_state=0).split(paths, y, groups))
+    if args.fold is not None:
+        return [folds[k] for k in args.fold]
     return folds[: args.only_folds]
 
 
@@ -314,6 +317,9 @@ def main(argv=None):
     parser.add_argument("--stress", action="store_true", help="score re-framed tests")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only-folds", type=int, help="run only the first N folds")
+    parser.add_argument(
+        "--fold", type=int, nargs="+", help="run only these folds (0 is development)"
+    )
     parser.add_argument(
         "--methods",
         nargs="+",
@@ -351,7 +357,8 @@ def main(argv=None):
         f"{len(y)} images of {len(set(groups))} people, split {args.split!r}: "
         f"{len(splits)} split(s), {[len(test) for _, test in splits]} test images"
     )
-    for index, (train, test) in enumerate(splits):
+    names = args.fold if args.split == "persons" and args.fold else range(len(splits))
+    for index, (train, test) in zip(names, splits, strict=True):
         variants = (
             {v: reframed_paths(paths[test], v, scratch) for v in REFRAMINGS}
             if args.stress
