@@ -17,7 +17,11 @@ import time
 from pathlib import Path
 
 from emotion_sklearn import make_emotion_pipeline, save_model
-from emotion_sklearn._commands import decode_with_progress, loading_steps
+from emotion_sklearn._commands import (
+    _fit_from_pixels,
+    decode_with_progress,
+    loading_steps,
+)
 from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,15 +36,14 @@ def main(argv=None):
 
     faces = load_facial_expressions(args.data)
     model = make_emotion_pipeline(random_state=0)
-    head, tail = loading_steps(model)
+    head, _ = loading_steps(model)
     start = time.perf_counter()
     # All cores for decoding here; the shipped loader keeps its default.
     head.set_params(load__n_jobs=-1)
     pixels = decode_with_progress(head, faces.data)
     head.set_params(load__n_jobs=None)
     decoded = time.perf_counter()
-    tail.fit(pixels, faces.target)
-    head.fit(faces.data)
+    _fit_from_pixels(model, pixels, faces.target, faces.data)
     trained = time.perf_counter()
     save_model(model, args.out)
     print(

@@ -3,6 +3,8 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ._faces import as_uint8
+
 # One colour per class position (colour-blind-safe Okabe-Ito palette).
 _COLOURS = [
     (213, 94, 0),
@@ -66,7 +68,7 @@ def _rgb_copy(photo):
     if isinstance(photo, np.ndarray):
         pixels = photo
         if pixels.dtype.kind == "f":
-            pixels = (np.clip(pixels, 0, 1) * 255 + 0.5).astype(np.uint8)
+            pixels = as_uint8(pixels)
         return Image.fromarray(pixels.astype(np.uint8)).convert("RGB")
     with Image.open(photo) as opened:
         return ImageOps.exif_transpose(opened).convert("RGB")

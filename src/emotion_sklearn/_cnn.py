@@ -421,10 +421,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         """``proba`` moved from the prior the network learned to ``class_prior``."""
         if self.class_prior is None:
             return proba
-        if isinstance(self.class_prior, str) and self.class_prior == "uniform":
-            target = np.full(len(self.classes_), 1 / len(self.classes_))
-        else:
-            target = self._target_prior(len(self.classes_))
+        target = self._target_prior(len(self.classes_))
         proba = proba * (target / self.trained_prior_)
         return proba / proba.sum(axis=1, keepdims=True)
 

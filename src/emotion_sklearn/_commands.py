@@ -32,7 +32,6 @@ from ._report import (
 from .datasets import fetch_facial_expressions, load_facial_expressions, person_folds
 
 _DECODE_CHUNK = 256
-# predict prints its rows this many images at a time.
 
 
 def start_tensorflow():

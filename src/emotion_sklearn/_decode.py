@@ -256,18 +256,34 @@ def decode_faces(path, image_size, fit, *, crop_fraction, face_finder, index=Non
         band, full_size = _read_band(path, side)
         gray = np.asarray(band)
         boxes = _cached_boxes(gray, path, face_finder)
-        size = _pil_size(image_size)
-        if len(boxes) == 0:
-            resized = fit_to_size(band, size, fit, crop_fraction)
-            whole = np.array([[0, 0, *full_size]])
-            return whole, _scaled_pixels(resized)[np.newaxis], False
-        faces = []
-        for box in boxes:
-            square = crop_square(gray, face_finder.crop_box(box))
-            square = Image.fromarray(np.ascontiguousarray(square))
-            faces.append(_scaled_pixels(fit_to_size(square, size, fit)))
+        boxes, pixels, found = faces_in_gray(
+            gray, boxes, image_size, fit, crop_fraction, face_finder
+        )
+        if not found:
+            return np.array([[0, 0, *full_size]]), pixels, found
         scale = full_size[0] / band.width
-        return np.round(boxes * scale).astype(int), np.stack(faces), True
+        return np.round(boxes * scale).astype(int), pixels, found
+
+
+def faces_in_gray(gray, boxes, image_size, fit, crop_fraction, face_finder):
+    """Each face box of a grayscale array resized, or the whole when none.
+
+    ``gray`` is ``uint8`` (from a file) or ``float32`` in [0, 1] (from an
+    array). Returns ``(boxes, pixels, found)`` as :func:`decode_faces` does,
+    the boxes in ``gray``'s pixels.
+    """
+    size = _pil_size(image_size)
+    if len(boxes) == 0:
+        whole = Image.fromarray(np.ascontiguousarray(gray))
+        resized = fit_to_size(whole, size, fit, crop_fraction)
+        height, width = gray.shape
+        return np.array([[0, 0, width, height]]), _scaled_pixels(resized)[None], False
+    faces = []
+    for box in boxes:
+        square = crop_square(gray, face_finder.crop_box(box))
+        square = Image.fromarray(np.ascontiguousarray(square))
+        faces.append(_scaled_pixels(fit_to_size(square, size, fit)))
+    return np.asarray(boxes), np.stack(faces), True
 
 
 def _cached_boxes(gray, path, face_finder):

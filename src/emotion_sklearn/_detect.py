@@ -9,8 +9,8 @@ import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import clone
 
-from ._decode import ImageLoadError, array_to_grayscale, decode_faces, resize_array
-from ._faces import FaceFinder, crop_square
+from ._decode import ImageLoadError, array_to_grayscale, decode_faces, faces_in_gray
+from ._faces import FaceFinder
 from ._loader import ImageLoader, NoFaceFoundWarning
 
 NO_FACE_OPTIONS = ("whole", "skip")
@@ -126,19 +126,20 @@ class FaceDetections:
         self._finder = (face_finder or every_face_finder(loader)).check()
         self._size = tuple(loader.image_size)
         self._fit = loader.fit_mode
-        # A photo without a face is used whole, as the loader does with a
-        # face finder.
-        self._fraction = 1.0
         # Formats the face pixels as the loader formats its output (pandas
         # columns where the pipeline asks for them); they are already resized.
         self._format = clone(loader).set_params(face_finder=None, crop_fraction=1.0)
         self._n_jobs = max(1, effective_n_jobs(n_jobs))
 
-    def rows(self, sources, *, errors="raise"):
-        """Yield one dict per face (or per unreadable file with ``errors="report"``)."""
+    def rows(self, sources, *, errors="raise", chunk_size=_CHUNK):
+        """Yield one dict per face (or per unreadable file with ``errors="report"``).
+
+        Photos are read and predicted ``chunk_size`` at a time, so rows come
+        out as each chunk is done.
+        """
         with ThreadPoolExecutor(self._n_jobs) as pool:
-            for start in range(0, len(sources), _CHUNK):
-                chunk = list(enumerate(sources[start : start + _CHUNK], start))
+            for start in range(0, len(sources), chunk_size):
+                chunk = list(enumerate(sources[start : start + chunk_size], start))
                 found = list(pool.map(self._faces_of, chunk))
                 yield from self._predicted(found, errors)
 
@@ -156,7 +157,9 @@ class FaceDetections:
             path,
             self._size,
             self._fit,
-            crop_fraction=self._fraction,
+            # A photo without a face is used whole, as a loader with a face
+            # finder uses it.
+            crop_fraction=1.0,
             face_finder=self._finder,
             index=index,
         )
@@ -164,13 +167,7 @@ class FaceDetections:
     def _faces_in_array(self, image):
         gray = array_to_grayscale(image[np.newaxis])[0]
         boxes = self._finder.find(gray)
-        if len(boxes) == 0:
-            pixels = resize_array(gray, self._size, self._fit, self._fraction)
-            whole = np.array([[0, 0, gray.shape[1], gray.shape[0]]])
-            return whole, pixels[np.newaxis], False
-        squares = (crop_square(gray, self._finder.crop_box(box)) for box in boxes)
-        faces = [resize_array(face, self._size, self._fit) for face in squares]
-        return boxes, np.stack(faces), True
+        return faces_in_gray(gray, boxes, self._size, self._fit, 1.0, self._finder)
 
     def _predicted(self, found, errors):
         readable = [faces for _, _, faces in found if not isinstance(faces, Exception)]

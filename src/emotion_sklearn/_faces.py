@@ -110,7 +110,7 @@ class FaceFinder:
         -------
         boxes : ndarray of shape (n_faces, 4), dtype int
         """
-        gray = _as_uint8(image)
+        gray = as_uint8(image)
         boxes = self._search(gray)
         if len(boxes) == 0:
             pad = max(gray.shape) // 4
@@ -161,7 +161,8 @@ def crop_square(image, box):
     return image[upper:lower, left:right]
 
 
-def _as_uint8(image):
+def as_uint8(image):
+    """An image as ``uint8``: floats in [0, 1] scaled to 0-255 and rounded."""
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image

@@ -121,9 +121,7 @@ def predicted_rows(model, paths):
     first = model.steps[0][1]
     if isinstance(first, ImageLoader) and first.face_finder is not None:
         detections = FaceDetections(model)
-        for start in range(0, len(paths), PREDICT_CHUNK):
-            chunk = paths[start : start + PREDICT_CHUNK]
-            yield from detections.rows(chunk, errors="report")
+        yield from detections.rows(paths, errors="report", chunk_size=PREDICT_CHUNK)
     else:
         for start in range(0, len(paths), PREDICT_CHUNK):
             yield from _whole_photo_rows(model, paths[start : start + PREDICT_CHUNK])
