@@ -81,20 +81,22 @@ def test_train_onto_a_folder_fails_before_decoding(
 
 @pytest.fixture
 def python_sigint():
-    """Python's own Ctrl-C handler, reinstalled and unblocked for the test.
+    """Python's own Ctrl-C handler, installed and unblocked for the test.
 
-    In the full suite an earlier test leaves SIGINT not raising
-    KeyboardInterrupt here (not yet traced: none of the package's code sets
-    a handler or a signal mask that outlives its block). Reinstalling keeps
-    this test about save_outputs, whatever ran before it; a warning says what
-    was found, for whoever traces it.
+    A process started in the background by a non-interactive shell
+    (``pytest &``, ``nohup pytest &``, some CI runners) inherits SIGINT
+    ignored, and Python then installs no KeyboardInterrupt handler at start:
+    the test would see nothing to interrupt. Installing Python's handler
+    keeps this test about save_outputs however the suite was started; the
+    warning says what was found.
     """
     blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     if signal.SIGINT in blocked or previous is not signal.default_int_handler:
         warnings.warn(
-            f"SIGINT was left {'blocked' if signal.SIGINT in blocked else 'unblocked'}"
-            f" with handler {previous!r} by an earlier test",
+            f"SIGINT was {'blocked' if signal.SIGINT in blocked else 'unblocked'}"
+            f" with handler {previous!r} when the test started (SIG_IGN: the"
+            " suite was started in the background by a non-interactive shell)",
             stacklevel=1,
         )
     yield
@@ -131,6 +133,23 @@ def test_an_interruption_at_each_file_operation_leaves_a_matching_pair(
     assert _pair_tags(out) in {("old", "old"), ("new", "new")}
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_an_ignored_ctrl_c_stays_ignored_while_files_are_replaced(tmp_path):
+    # A background job inherits SIGINT ignored; holding Ctrl-C back during
+    # the renames must not turn an ignored signal into an interruption.
+    scratch, target = tmp_path / "new.txt", tmp_path / "out.txt"
+    scratch.write_text("new")
+    target.write_text("old")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _files.signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+        _files.replace_together({scratch: target})
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert target.read_text() == "new"
 
 
 def test_a_failed_rename_puts_the_old_pair_back(tmp_path, monkeypatch):
