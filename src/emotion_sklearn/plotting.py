@@ -123,7 +123,8 @@ def plot_training_curves(model, *, figure=None):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(metric)
-        ax.legend()
+        if ax.lines:  # a history without this metric leaves the panel empty
+            ax.legend()
     return figure
 
 
