@@ -58,6 +58,20 @@ def test_a_face_that_fills_the_frame_is_found_by_padding(photo):
     assert (boxes[0, :2] < 0).any()  # the box reaches past the edges
 
 
+@pytest.mark.parametrize("detector", ["haar", "lbp"])
+@pytest.mark.parametrize("portrait", [False, True])
+def test_find_largest_is_the_first_face_of_find(photo, detector, portrait):
+    # A portrait's face is a third of the frame (the quick 96-pixel search
+    # finds it); in the whole photo it is a fifth (the full search does).
+    image = photo[:300, 80:380] if portrait else photo
+    finder = FaceFinder(detector)
+    largest = finder.find_largest(image)
+    assert largest.shape == (1, 4)
+    assert _overlap(largest[0], finder.find(image)[0]) > 0.8
+    flat = np.full((200, 200), 128, dtype=np.uint8)
+    assert finder.find_largest(flat).shape == (0, 4)
+
+
 def test_crop_square_repeats_edges_past_the_image():
     image = np.arange(16, dtype=np.uint8).reshape(4, 4)
     crop = crop_square(image, (-1, -1, 3, 3))
@@ -124,13 +138,13 @@ def test_images_without_a_face_are_counted_and_named(tmp_path, photo_file):
 def test_each_file_is_searched_once(photo_file, monkeypatch):
     finder = FaceFinder("lbp", margin=0.3)
     calls = []
-    original = FaceFinder.find
+    original = FaceFinder.find_largest
 
     def counting(self, image):
         calls.append(image.shape)
         return original(self, image)
 
-    monkeypatch.setattr(FaceFinder, "find", counting)
+    monkeypatch.setattr(FaceFinder, "find_largest", counting)
     loader = ImageLoader(face_finder=finder)
     first = loader.transform([photo_file])
     again = ImageLoader(face_finder=FaceFinder("lbp", margin=0.3)).transform(

@@ -286,11 +286,11 @@ def faces_in_gray(gray, boxes, image_size, fit, crop_fraction, face_finder):
     return np.asarray(boxes), np.stack(faces), True
 
 
-def _cached_boxes(gray, path, face_finder):
-    key = BOX_CACHE.key(path, face_finder, gray.shape)
+def _cached_boxes(gray, path, face_finder, search="find"):
+    key = BOX_CACHE.key(path, face_finder, gray.shape, search)
     boxes = BOX_CACHE.get(key)
     if boxes is None:
-        boxes = face_finder.find(gray)
+        boxes = getattr(face_finder, search)(gray)
         BOX_CACHE.put(key, boxes)
     return boxes
 
@@ -298,7 +298,7 @@ def _cached_boxes(gray, path, face_finder):
 def _face_or_whole(band, path, face_finder):
     """``(band, True)`` cropped to the largest face, or ``(band, False)``."""
     gray = np.asarray(band)
-    boxes = _cached_boxes(gray, path, face_finder)
+    boxes = _cached_boxes(gray, path, face_finder, "find_largest")
     if len(boxes) == 0:
         return band, False
     square = crop_square(gray, face_finder.crop_box(boxes[0]))
@@ -307,7 +307,7 @@ def _face_or_whole(band, path, face_finder):
 
 def face_crop_array(pixels, face_finder):
     """``(pixels, found)``: a float image cropped to its largest face, if any."""
-    boxes = face_finder.find(pixels)
+    boxes = face_finder.find_largest(pixels)
     if len(boxes) == 0:
         return pixels, False
     return crop_square(pixels, face_finder.crop_box(boxes[0])), True

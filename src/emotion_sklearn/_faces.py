@@ -18,6 +18,10 @@ from PIL import Image
 
 DETECTORS = ("haar", "lbp")
 _CACHE_SIZE = 200_000
+# A face at least a quarter of the image's longer side fills the cascades'
+# 24-pixel window on a 96-pixel copy, where the search costs a third of one
+# on 160 pixels: the largest face of a portrait is found there first.
+_QUICK_SIDE = 96
 
 
 class FaceFinder:
@@ -27,7 +31,9 @@ class FaceFinder:
     ``detect_side`` pixels; boxes are given in the original image's pixels.
     When nothing is found, the image is padded by repeating its edges and
     searched again, which finds faces that fill the whole frame (a cascade
-    needs some background around a face).
+    needs some background around a face). :meth:`find_largest`, which the
+    loader uses, first searches a 96-pixel copy for large faces and only
+    then does the full search.
 
     Parameters
     ----------
@@ -119,8 +125,21 @@ class FaceFinder:
         order = np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")
         return boxes[order]
 
-    def _search(self, gray):
-        scale = self.detect_side / max(gray.shape)
+    def find_largest(self, image):
+        """The largest face's box, as an array of shape (1, 4), or (0, 4).
+
+        A face of at least a quarter of the longer side is looked for on a
+        96-pixel copy first; without one, :meth:`find` searches in full.
+        """
+        gray = as_uint8(image)
+        if self.detect_side > _QUICK_SIDE:
+            boxes = self._search(gray, _QUICK_SIDE)
+            if len(boxes):
+                return boxes[np.argsort(-(boxes[:, 2] * boxes[:, 3]))[:1]]
+        return self.find(gray)[:1]
+
+    def _search(self, gray, detect_side=None):
+        scale = (detect_side or self.detect_side) / max(gray.shape)
         small = gray
         if scale < 1:
             size = (
@@ -234,9 +253,17 @@ class _BoxCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(path, finder, shape):
+    def key(path, finder, shape, search):
+        """``search`` names the FaceFinder method whose boxes are kept."""
         stat = os.stat(path)
-        return (os.fspath(path), stat.st_size, stat.st_mtime_ns, finder._key(), shape)
+        return (
+            os.fspath(path),
+            stat.st_size,
+            stat.st_mtime_ns,
+            finder._key(),
+            shape,
+            search,
+        )
 
     def get(self, key):
         with self._lock:
