@@ -287,6 +287,24 @@ def test_bad_parameters_are_named():
     assert clone(_cnn(filters=16)).get_params()["filters"] == 16
 
 
+@pytest.mark.parametrize(
+    "zoom", [(0.4,), (0.4, 1.5), (-0.1, 0.1), (True, 0.1), [0.4, 0.1]]
+)
+def test_a_bad_zoom_pair_is_named(zoom):
+    X, y = _toy()
+    with pytest.raises(ValueError, match="'random_zoom' parameter"):
+        _cnn(random_zoom=zoom).fit(X, y)
+
+
+def test_a_zoom_pair_zooms_in_and_out_by_different_amounts():
+    X, y = _toy()
+    cnn = _cnn(random_state=0, random_zoom=(0.4, 0.15), epochs=1).fit(X, y)
+    (zoom,) = [layer for layer in cnn.model_.layers if "Zoom" in type(layer).__name__]
+    # Keras' convention: negative factors zoom in.
+    assert (zoom.height_lower, zoom.height_upper) == pytest.approx((-0.4, 0.15))
+    assert zoom.width_factor is None  # the same as the height: no stretching
+
+
 def test_flip_test_time_averages_an_image_and_its_mirror():
     X, y = _toy()
     cnn = _cnn(random_state=0, flip_test_time=False).fit(X, y)

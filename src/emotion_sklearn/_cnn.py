@@ -119,8 +119,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         width, afresh every epoch; 0 leaves them in place.
     random_rotation : float, default=14.4
         Rotate training images by up to this many degrees either way.
-    random_zoom : float, default=0.15
-        Zoom training images in or out by up to this fraction.
+    random_zoom : float or (float, float), default=0.15
+        Zoom training images in or out by up to this fraction; a pair
+        ``(zoom_in, zoom_out)`` sets each way apart: ``(0.4, 0.15)`` shows
+        between 60% and 115% of the image's height and width, so that the
+        network also sees faces cropped tighter than the loader crops them.
     random_brightness : float, default=0.3
         Brighten or darken training images by up to this fraction of the
         pixel range.
@@ -222,7 +225,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "random_flip": ["boolean"],
         "random_shift": [Interval(Real, 0, 1, closed="left")],
         "random_rotation": [Interval(Real, 0, 180, closed="both")],
-        "random_zoom": [Interval(Real, 0, 1, closed="left")],
+        "random_zoom": [Interval(Real, 0, 1, closed="left"), tuple],
         "random_brightness": [Interval(Real, 0, 1, closed="left")],
         "random_contrast": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -333,6 +336,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self : EmotionCNNClassifier
         """
         self._validate_params()
+        self._zoom_factors()
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -372,6 +376,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self : EmotionCNNClassifier
         """
         self._validate_params()
+        self._zoom_factors()
         class_weight = self._class_weights(column_or_1d(y, warn=True))
         with self._scikeras_fit(partial=True, class_weight=class_weight):
             return super().partial_fit(X, y, sample_weight=sample_weight)
@@ -389,6 +394,21 @@ class EmotionCNNClassifier(ScikerasSeam):
         """
         # scikeras' target encoder squeezes a single row to shape (n_classes,).
         return np.atleast_2d(super().predict_proba(X))
+
+    def _zoom_factors(self):
+        """``random_zoom`` as Keras' ``(lower, upper)``: negative zooms in."""
+        zoom = self.random_zoom
+        if not isinstance(zoom, tuple):
+            return (-zoom, zoom)
+        if len(zoom) != 2 or not all(
+            isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < 1 for v in zoom
+        ):
+            raise ValueError(
+                "The 'random_zoom' parameter of EmotionCNNClassifier must be a "
+                "float in [0, 1) or a pair (zoom_in, zoom_out) of floats in "
+                f"[0, 1). Got {zoom!r} instead."
+            )
+        return (-zoom[0], zoom[1])
 
     def _class_weights(self, y):
         """``class_weight`` as a dict for these labels, or None."""
@@ -610,10 +630,9 @@ class EmotionCNNClassifier(ScikerasSeam):
                 fill_mode="nearest",
                 seed=seeds.draw(),
             )(x)
-        if self.random_zoom:
-            x = keras.layers.RandomZoom(
-                self.random_zoom, fill_mode="nearest", seed=seeds.draw()
-            )(x)
+        zoom = self._zoom_factors()
+        if any(zoom):
+            x = keras.layers.RandomZoom(zoom, fill_mode="nearest", seed=seeds.draw())(x)
         # The loader's pixels are in [0, 1].
         if self.random_brightness:
             x = keras.layers.RandomBrightness(
