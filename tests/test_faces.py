@@ -7,6 +7,8 @@ import pytest
 from PIL import Image
 from skimage.color import rgb2gray
 from skimage.data import astronaut
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from emotion_sklearn import FaceFinder, ImageLoader, NoFaceFoundWarning, _faces
 from emotion_sklearn._faces import crop_square
@@ -129,10 +131,16 @@ def test_images_without_a_face_are_counted_and_named(tmp_path, photo_file):
     flat = tmp_path / "flat.png"
     Image.new("L", (120, 120), 90).save(flat)
     loader = ImageLoader(face_finder=FaceFinder("lbp"))
-    with pytest.warns(NoFaceFoundWarning, match=r"1 of 2 images.*flat\.png"):
+    with pytest.warns(NoFaceFoundWarning, match=r"1 of 2 images.*flat\.png") as got:
         rows = loader.transform([photo_file, flat])
     whole = ImageLoader(face_finder=None, crop_fraction=1.0).transform([flat])
     np.testing.assert_array_equal(rows[1], whole[0])  # the fallback: all of it
+    # The warning names the caller's line, through a pipeline too.
+    assert got[0].filename == __file__
+    pipe = make_pipeline(loader, FunctionTransformer())
+    with pytest.warns(NoFaceFoundWarning) as got:
+        pipe.fit_transform([flat])
+    assert got[0].filename == __file__
 
 
 def test_each_file_is_searched_once(photo_file, monkeypatch):

@@ -1,6 +1,7 @@
 """ImageLoader: image files or arrays in, flat grayscale pixel rows out."""
 
 import os
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -202,7 +203,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
                     os.fspath(first),
                     "they were used whole.",
                 ),
-                stacklevel=2,
+                stacklevel=_caller_level(),
             )
         return out
 
@@ -389,6 +390,26 @@ class NoFaceFoundWarning(UserWarning):
             n_images=n_images,
             first=first,
         )
+
+
+# Frames of these packages stand between a user's line and the loader: a
+# pipeline's predict, scikit-learn's set_output wrapper around transform,
+# the joblib Memory a pipeline calls fit_transform through.
+_LIBRARY_PACKAGES = frozenset({"emotion_sklearn", "sklearn", "imblearn", "joblib"})
+
+
+def _caller_level():
+    """The ``stacklevel`` at which the calling function's warning names the
+    first frame outside the libraries: the user's ``pipe.predict(paths)``,
+    not scikit-learn's wrapper around ``transform``.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None:
+        package = frame.f_globals.get("__name__", "").partition(".")[0]
+        if package not in _LIBRARY_PACKAGES:
+            break
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction, face_finder):
