@@ -1,0 +1,91 @@
+"""Training on every image, from a fresh process: the CLI against the plain script.
+
+Usage::
+
+    python benchmarks/bench_train.py [--data DIR] [--epochs 30] [--repeats 1]
+
+Measures, in the same run, the wall time of:
+
+- **ours**: ``emotion-sklearn train --data DIR --validation none --epochs E
+  --out model.esk``: reading the legend, decoding every photo and finding
+  its face, training the default pipeline, saving it and writing its report;
+- **plain**: a fresh process that decodes every photo whole to 48x48 with
+  Pillow and fits the plain script of ``plain_keras.py`` for the same epochs.
+
+Both train on the same four classes of the same folder. Issue 13's target is
+a ratio of at most 1.0 at 30 epochs; fewer ``--epochs`` give a quicker ratio
+that weighs loading (where face finding costs) more than training does.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from emotion_sklearn.datasets import find_facial_expressions
+
+DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
+
+PLAIN_SCRIPT = """
+import sys
+import numpy as np
+from PIL import Image
+sys.path.insert(0, sys.argv[1])
+from plain_keras import PlainKerasScript
+from emotion_sklearn.datasets import load_facial_expressions
+
+faces = load_facial_expressions(sys.argv[2])
+X = np.stack([
+    np.asarray(Image.open(p).convert("L").resize((48, 48)), dtype="float32").ravel()
+    for p in faces.data
+]) / 255.0
+PlainKerasScript(epochs=int(sys.argv[3])).fit(X, faces.target)
+"""
+
+
+def wall_seconds(command, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    script = folder / "plain_train.py"
+    script.write_text(PLAIN_SCRIPT)
+    ours = wall_seconds(
+        [
+            sys.executable, "-m", "emotion_sklearn", "train",
+            "--data", str(args.data), "--validation", "none",
+            "--epochs", str(args.epochs), "--force",
+            "--out", str(folder / "model.esk"),
+        ],
+        args.repeats,
+    )  # fmt: skip
+    plain = wall_seconds(
+        [
+            sys.executable, str(script), str(Path(__file__).parent),
+            str(args.data), str(args.epochs),
+        ],
+        args.repeats,
+    )  # fmt: skip
+    print(f"training on every image, {args.epochs} epochs, wall seconds")
+    print(f"{'ours (emotion-sklearn train)':<32}{ours:>10.0f}")
+    print(f"{'plain script':<32}{plain:>10.0f}")
+    print(f"{'ratio (target <= 1.0)':<32}{ours / plain:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()
