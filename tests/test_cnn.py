@@ -305,6 +305,19 @@ def test_a_zoom_pair_zooms_in_and_out_by_different_amounts():
     assert zoom.width_factor is None  # the same as the height: no stretching
 
 
+def test_image_standardization_ignores_brightness_and_contrast():
+    _, y = _toy()
+    X = np.random.default_rng(0).random((len(y), 64), dtype=np.float32)
+    cnn = _cnn(random_state=0, image_standardization=True, epochs=1).fit(X, y)
+    assert "ImageStandardization" in [
+        type(layer).__name__ for layer in cnn.model_.layers
+    ]
+    dimmer = X * 0.5 + 0.2
+    np.testing.assert_allclose(
+        cnn.predict_proba(dimmer), cnn.predict_proba(X), rtol=1e-4, atol=1e-5
+    )
+
+
 def test_flip_test_time_averages_an_image_and_its_mirror():
     X, y = _toy()
     cnn = _cnn(random_state=0, flip_test_time=False).fit(X, y)

@@ -11,7 +11,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._layers import FusedBatchNormalization, averaged_accuracy, member_crossentropy
+from ._layers import (
+    FusedBatchNormalization,
+    ImageStandardization,
+    averaged_accuracy,
+    member_crossentropy,
+)
 from ._scikeras_seam import ScikerasSeam
 from ._shapes import resolve_image_size
 from ._validation import check_groups, validation_split
@@ -129,6 +134,10 @@ class EmotionCNNClassifier(ScikerasSeam):
         pixel range.
     random_contrast : float, default=0.3
         Raise or lower training images' contrast by up to this fraction.
+    image_standardization : bool, default=False
+        Shift and scale each image to mean 0 and standard deviation 1 inside
+        the network, after augmentation, when training and predicting alike:
+        a photo's overall brightness and contrast then do not matter.
     epochs : int, default=30
         Maximum passes over the training rows.
     batch_size : int, default=64
@@ -228,6 +237,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "random_zoom": [Interval(Real, 0, 1, closed="left"), tuple],
         "random_brightness": [Interval(Real, 0, 1, closed="left")],
         "random_contrast": [Interval(Real, 0, 1, closed="left")],
+        "image_standardization": ["boolean"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -265,6 +275,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         random_zoom=0.15,
         random_brightness=0.3,
         random_contrast=0.3,
+        image_standardization=False,
         epochs=30,
         batch_size=64,
         class_weight="balanced",
@@ -298,6 +309,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.random_zoom = random_zoom
         self.random_brightness = random_brightness
         self.random_contrast = random_contrast
+        self.image_standardization = image_standardization
         self.epochs = epochs
         self.batch_size = batch_size
         self.class_weight = class_weight
@@ -599,6 +611,8 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _network(self, images, seeds):
         x = self._augmentation_layers(images, seeds)
+        if self.image_standardization:
+            x = ImageStandardization()(x)
         for block in range(self.n_blocks):
             x = self._conv_block(x, self.filters * 2**block, seeds)
         if self.global_pooling:

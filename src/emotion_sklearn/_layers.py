@@ -83,6 +83,37 @@ class FusedBatchNormalization(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
+class ImageStandardization(keras.layers.Layer):
+    """Each image shifted and scaled to mean 0 and standard deviation 1.
+
+    As ``tf.image.per_image_standardization``: the standard deviation is
+    kept at least ``1 / sqrt(pixels)`` so a flat image stays finite. A
+    photo's overall brightness and contrast then do not reach the network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn._layers import ImageStandardization
+    >>> x = np.arange(8, dtype="float32").reshape(2, 2, 2, 1)
+    >>> out = np.asarray(ImageStandardization()(x * 0.5 + 0.2))
+    >>> bool(np.allclose(out, np.asarray(ImageStandardization()(x)), atol=1e-5))
+    True
+    """
+
+    def call(self, inputs):
+        axes = tuple(range(1, len(inputs.shape)))
+        pixels = 1
+        for size in inputs.shape[1:]:
+            pixels *= size
+        mean = keras.ops.mean(inputs, axis=axes, keepdims=True)
+        deviation = keras.ops.sqrt(keras.ops.var(inputs, axis=axes, keepdims=True))
+        return (inputs - mean) / keras.ops.maximum(deviation, pixels**-0.5)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
 def member_crossentropy(y_true, y_pred):
     """Mean over networks of each network's sparse categorical cross-entropy.
 
