@@ -122,7 +122,8 @@ def test_string_classes_and_probability_columns():
 
 def test_class_weight_and_sample_weight_change_the_fit():
     X, y = _toy()
-    params = dict(random_state=0, early_stopping=False)
+    # As trained: a uniform class_prior would divide the weights' prior out.
+    params = dict(random_state=0, early_stopping=False, class_prior=None)
 
     def proba(**more):
         return _cnn(**params, **more).fit(X, y).predict_proba(X)
@@ -489,7 +490,7 @@ def test_the_exponent_tempers_balanced_class_weights(exponent):
 
 def test_without_class_weights_the_network_learned_the_training_prior():
     X, y = _imbalanced()
-    cnn = _cnn(random_state=0, class_weight=None).fit(X, y)
+    cnn = _cnn(random_state=0, class_weight=None, class_prior=None).fit(X, y)
     np.testing.assert_allclose(cnn.trained_prior_, cnn.class_frequencies_)
     as_trained = cnn.predict_proba(X)
     cnn.set_params(class_prior="training")
@@ -513,7 +514,7 @@ def test_a_bad_class_prior_is_named(prior):
 
 def test_a_uniform_prior_undoes_tempered_class_weights():
     X, y = _imbalanced()
-    cnn = _cnn(random_state=0).fit(X, y)  # balanced ** 0.75: not uniform
+    cnn = _cnn(random_state=0, class_prior=None).fit(X, y)  # balanced ** 0.75
     as_trained = cnn.predict_proba(X)
     uniform = cnn.set_params(class_prior="uniform").predict_proba(X)
     expected = as_trained / cnn.trained_prior_

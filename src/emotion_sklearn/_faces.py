@@ -41,8 +41,11 @@ class FaceFinder:
         ``"haar"``: OpenCV's ``haarcascade_frontalface_default`` (needs
         ``opencv-python-headless``, a dependency); ``"lbp"``: scikit-image's
         LBP frontal-face cascade.
-    margin : float, default=0.25
+    margin : float, default=0.1
         Added to each side of a face's square box, as a fraction of its side.
+        A small margin keeps the crop on the face (the cascade's box runs
+        from the brows to the mouth) and, in photos framed tightly, inside
+        the photo rather than on edge padding.
     detect_side : int, default=160
         Longer side, in pixels, of the copy that detection runs on.
     min_face : float, default=0.15
@@ -59,7 +62,7 @@ class FaceFinder:
     True
     """
 
-    def __init__(self, detector="haar", *, margin=0.25, detect_side=160, min_face=0.15):
+    def __init__(self, detector="haar", *, margin=0.1, detect_side=160, min_face=0.15):
         self.detector = detector
         self.margin = margin
         self.detect_side = detect_side

@@ -29,9 +29,10 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     - ``cnn``: :class:`EmotionCNNClassifier`, one network of three
       convolution blocks (16 to 64 filters), 30 epochs of AdamW with a cosine
       learning rate, balanced class weights to the power 0.75, each training
-      image flipped, rotated, shifted, zoomed and lit differently at random
-      every epoch, and mirror-image averaging at predict
-      (``flip_test_time``).
+      image flipped, rotated, shifted, zoomed (in more than out) and lit
+      differently at random every epoch, each image standardised inside the
+      network, and mirror-image averaging at predict (``flip_test_time``)
+      under a uniform class prior (``class_prior``).
 
     What the recipe scores, and what was measured against it, is in
     ``benchmarks/README.md``.
