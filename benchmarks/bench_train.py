@@ -18,13 +18,11 @@ that weighs loading (where face finding costs) more than training does.
 """
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench_predict import median_seconds
 from emotion_sklearn.datasets import find_facial_expressions
 
 DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
@@ -46,15 +44,6 @@ PlainKerasScript(epochs=int(sys.argv[3])).fit(X, faces.target)
 """
 
 
-def wall_seconds(command, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -65,7 +54,7 @@ def main(argv=None):
     folder = Path(tempfile.mkdtemp(prefix="bench-train-"))
     script = folder / "plain_train.py"
     script.write_text(PLAIN_SCRIPT)
-    ours = wall_seconds(
+    ours = median_seconds(
         [
             sys.executable, "-m", "emotion_sklearn", "train",
             "--data", str(args.data), "--validation", "none",
@@ -74,7 +63,7 @@ def main(argv=None):
         ],
         args.repeats,
     )  # fmt: skip
-    plain = wall_seconds(
+    plain = median_seconds(
         [
             sys.executable, str(script), str(Path(__file__).parent),
             str(args.data), str(args.epochs),
