@@ -125,8 +125,7 @@ class FaceFinder:
             pad = max(gray.shape) // 4
             padded = np.pad(gray, pad, mode="edge")
             boxes = self._search(padded) - np.array([pad, pad, 0, 0])
-        order = np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")
-        return boxes[order]
+        return _largest_first(boxes)
 
     def find_largest(self, image):
         """The largest face's box, as an array of shape (1, 4), or (0, 4).
@@ -138,7 +137,7 @@ class FaceFinder:
         if self.detect_side > _QUICK_SIDE:
             boxes = self._search(gray, _QUICK_SIDE)
             if len(boxes):
-                return boxes[np.argsort(-(boxes[:, 2] * boxes[:, 3]))[:1]]
+                return _largest_first(boxes)[:1]
         return self.find(gray)[:1]
 
     def _search(self, gray, detect_side=None):
@@ -170,6 +169,11 @@ class FaceFinder:
         side = max(w, h) * (1 + 2 * self.margin)
         cx, cy = x + w / 2, y + h / 2
         return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+
+
+def _largest_first(boxes):
+    """``(x, y, width, height)`` boxes sorted by area, largest first, stably."""
+    return boxes[np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")]
 
 
 def crop_square(image, box):
