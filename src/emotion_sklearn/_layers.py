@@ -1,5 +1,7 @@
 """Keras pieces of EmotionCNNClassifier's network that Keras lacks on the CPU."""
 
+import math
+
 import keras
 import tensorflow as tf
 
@@ -102,9 +104,7 @@ class ImageStandardization(keras.layers.Layer):
 
     def call(self, inputs):
         axes = tuple(range(1, len(inputs.shape)))
-        pixels = 1
-        for size in inputs.shape[1:]:
-            pixels *= size
+        pixels = math.prod(inputs.shape[1:])
         mean = keras.ops.mean(inputs, axis=axes, keepdims=True)
         deviation = keras.ops.sqrt(keras.ops.var(inputs, axis=axes, keepdims=True))
         return (inputs - mean) / keras.ops.maximum(deviation, pixels**-0.5)
