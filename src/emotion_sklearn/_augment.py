@@ -6,9 +6,9 @@ import numpy as np
 from imblearn.base import BaseSampler
 from skimage.transform import rotate
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 
 from ._shapes import resolve_image_size
+from ._sklearn_seam import Interval
 
 # Each maps a stack (n, h, w) to its copy. The original work used all but
 # "original": as is, two mirror flips and three rotations, six per image.

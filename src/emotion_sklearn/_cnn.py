@@ -6,7 +6,6 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
@@ -19,6 +18,7 @@ from ._layers import (
 )
 from ._scikeras_seam import ScikerasSeam
 from ._shapes import resolve_image_size
+from ._sklearn_seam import Interval, StrOptions
 from ._validation import check_groups, validation_split
 
 # Rows per call into the network at predict time.

@@ -11,8 +11,6 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import InvalidParameterError
 from tqdm.auto import tqdm
 
 # cli.py calls each sub-command by name from this module and catches
@@ -29,6 +27,7 @@ from ._report import (
     report_dir_for,
     save_outputs,
 )
+from ._sklearn_seam import InvalidParameterError, safe_indexing
 from .datasets import fetch_facial_expressions, load_facial_expressions, person_folds
 
 _DECODE_CHUNK = 256
@@ -229,10 +228,10 @@ def train(args):
         file=sys.stderr,
     )
     _fit_from_pixels(
-        pipeline, _safe_indexing(pixels, fit_rows), y[fit_rows], faces.data[fit_rows]
+        pipeline, safe_indexing(pixels, fit_rows), y[fit_rows], faces.data[fit_rows]
     )
     fit_seconds = time.perf_counter() - start
-    y_pred = rest.predict(_safe_indexing(pixels, eval_rows))
+    y_pred = rest.predict(safe_indexing(pixels, eval_rows))
     labels = list(pipeline.classes_)
     metrics = classification_metrics(y[eval_rows], y_pred, labels=labels)
     print(f"\nmetrics on {evaluated_on}:\n{format_metrics(metrics)}")

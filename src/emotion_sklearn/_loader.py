@@ -8,9 +8,8 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import gen_even_slices
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._decode import (
@@ -22,6 +21,7 @@ from ._decode import (
 )
 from ._faces import DETECTORS, FaceFinder
 from ._shapes import pixel_feature_names, resolve_image_size
+from ._sklearn_seam import Interval, StrOptions, fit_context
 
 # Below this many files a thread pool costs more than it saves.
 _MIN_FILES_PER_JOB = 32
@@ -152,7 +152,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         self.face_finder = face_finder
         self.n_jobs = n_jobs
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the input; nothing is learned.
 

@@ -58,8 +58,7 @@ import contextvars
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
-from sklearn.utils._tags import ClassifierTags
+from sklearn.utils import ClassifierTags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 try:  # scikeras itself reaches for the same private module.
