@@ -143,17 +143,6 @@ def test_class_weight_and_sample_weight_change_the_fit():
     assert not np.allclose(weighted.predict_proba(X), happy)
 
 
-def test_architecture_parameters_shape_the_network():
-    X, y = _toy(side=16)
-    small = _cnn(n_blocks=1, filters=4, dense_units=0).fit(X, y).model_
-    big = _cnn(n_blocks=2, filters=8, dense_units=16, batch_norm=False).fit(X, y).model_
-    assert big.count_params() > small.count_params()
-    conv_filters = [layer.filters for layer in big.layers if hasattr(layer, "filters")]
-    assert conv_filters == [8, 8, 16, 16]  # two convs a block, doubling per block
-    flat = _cnn(global_pooling=False).fit(X, y).model_
-    assert any(layer.__class__.__name__ == "Flatten" for layer in flat.layers)
-
-
 # -- early stopping --------------------------------------------------------------
 
 
@@ -295,15 +284,6 @@ def test_a_bad_zoom_pair_is_named(zoom):
     X, y = _toy()
     with pytest.raises(ValueError, match="'random_zoom' parameter"):
         _cnn(random_zoom=zoom).fit(X, y)
-
-
-def test_a_zoom_pair_zooms_in_and_out_by_different_amounts():
-    X, y = _toy()
-    cnn = _cnn(random_state=0, random_zoom=(0.4, 0.15), epochs=1).fit(X, y)
-    (zoom,) = [layer for layer in cnn.model_.layers if "Zoom" in type(layer).__name__]
-    # Keras' convention: negative factors zoom in.
-    assert (zoom.height_lower, zoom.height_upper) == pytest.approx((-0.4, 0.15))
-    assert zoom.width_factor is None  # the same as the height: no stretching
 
 
 def test_image_standardization_ignores_brightness_and_contrast():

@@ -10,12 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._layers import (
-    FusedBatchNormalization,
-    ImageStandardization,
-    averaged_accuracy,
-    member_crossentropy,
-)
+from ._architecture import build_model, zoom_range
 from ._scikeras_seam import ScikerasSeam
 from ._shapes import resolve_image_size
 from ._sklearn_seam import Interval, StrOptions
@@ -27,30 +22,6 @@ _PREDICT_BATCH = 512
 
 def _cosine_learning_rate(epoch, _current, *, start, epochs):
     return start * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))
-
-
-class _LayerSeeds:
-    """Seeds for each random layer and initializer, drawn from ``random_state``.
-
-    Keras would otherwise draw them from Python's global ``random``, which
-    scikeras seeds but which other threads share: on a Dask worker its event
-    loop draws from it too, and the same ``random_state`` gave different
-    weights from one run to the next. ``random_state=None`` leaves Keras to
-    draw them.
-    """
-
-    def __init__(self, random_state):
-        self._rng = (
-            None if random_state is None else np.random.default_rng(random_state)
-        )
-
-    def draw(self):
-        if self._rng is None:
-            return None
-        return int(self._rng.integers(2**31 - 1))
-
-    def glorot(self):
-        return keras.initializers.GlorotUniform(seed=self.draw())
 
 
 class EmotionCNNClassifier(ScikerasSeam):
@@ -411,18 +382,7 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _zoom_factors(self):
         """``random_zoom`` as Keras' ``(lower, upper)``: negative zooms in."""
-        zoom = self.random_zoom
-        if not isinstance(zoom, tuple):
-            return (-zoom, zoom)
-        if len(zoom) != 2 or not all(
-            isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < 1 for v in zoom
-        ):
-            raise ValueError(
-                "The 'random_zoom' parameter of EmotionCNNClassifier must be a "
-                "float in [0, 1) or a pair (zoom_in, zoom_out) of floats in "
-                f"[0, 1). Got {zoom!r} instead."
-            )
-        return (-zoom[0], zoom[1])
+        return zoom_range(self.random_zoom)
 
     def _class_weights(self, y):
         """``class_weight`` as a dict for these labels, or None."""
@@ -573,107 +533,4 @@ class EmotionCNNClassifier(ScikerasSeam):
         return proba.mean(axis=1) if proba.ndim == 3 else proba
 
     def _keras_build_fn(self):
-        seeds = _LayerSeeds(self._seed)
-        height, width = self.image_size_
-        inputs = keras.Input(shape=(height * width,), name="pixels")
-        images = keras.layers.Reshape((height, width, 1))(inputs)
-        if self.n_networks == 1:
-            outputs = self._network(images, seeds)
-            loss, accuracy = self.loss, "accuracy"
-        else:
-            # Side by side in one model: one pass over the data trains them
-            # all, and the two CPU cores run their layers in parallel.
-            members = [
-                keras.layers.Reshape((1, self.n_classes_))(self._network(images, seeds))
-                for _ in range(self.n_networks)
-            ]
-            outputs = keras.layers.Concatenate(axis=1)(members)
-            loss = member_crossentropy
-            accuracy = keras.metrics.MeanMetricWrapper(
-                averaged_accuracy, name="accuracy"
-            )
-        model = keras.Model(inputs, outputs, name="emotion_cnn")
-        model.compile(
-            optimizer=self._optimizer(),
-            loss=loss,
-            metrics=[accuracy],
-            run_eagerly=self.run_eagerly,
-        )
-        return model
-
-    def _optimizer(self):
-        settings = {
-            "learning_rate": self.learning_rate,
-            "use_ema": self.ema_momentum is not None,
-            "ema_momentum": self.ema_momentum or 0.99,
-        }
-        if self.weight_decay:
-            return keras.optimizers.AdamW(weight_decay=self.weight_decay, **settings)
-        return keras.optimizers.Adam(**settings)
-
-    def _network(self, images, seeds):
-        x = self._augmentation_layers(images, seeds)
-        if self.image_standardization:
-            x = ImageStandardization()(x)
-        for block in range(self.n_blocks):
-            x = self._conv_block(x, self.filters * 2**block, seeds)
-        if self.global_pooling:
-            x = keras.layers.GlobalAveragePooling2D()(x)
-        else:
-            x = keras.layers.Flatten()(x)
-        if self.dense_units:
-            x = keras.layers.Dense(
-                self.dense_units, activation="relu", kernel_initializer=seeds.glorot()
-            )(x)
-            x = keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)
-        return keras.layers.Dense(
-            self.n_classes_, activation="softmax", kernel_initializer=seeds.glorot()
-        )(x)
-
-    def _augmentation_layers(self, x, seeds):
-        # Keras' random layers act when training and pass images through
-        # unchanged at predict, like the fit-time-only samplers.
-        if self.random_flip:
-            x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
-        if self.random_rotation:
-            x = keras.layers.RandomRotation(
-                self.random_rotation / 360, fill_mode="nearest", seed=seeds.draw()
-            )(x)
-        if self.random_shift:
-            x = keras.layers.RandomTranslation(
-                self.random_shift,
-                self.random_shift,
-                fill_mode="nearest",
-                seed=seeds.draw(),
-            )(x)
-        zoom = self._zoom_factors()
-        if any(zoom):
-            x = keras.layers.RandomZoom(zoom, fill_mode="nearest", seed=seeds.draw())(x)
-        # The loader's pixels are in [0, 1].
-        if self.random_brightness:
-            x = keras.layers.RandomBrightness(
-                self.random_brightness, value_range=(0, 1), seed=seeds.draw()
-            )(x)
-        if self.random_contrast:
-            x = keras.layers.RandomContrast(
-                self.random_contrast, value_range=(0, 1), seed=seeds.draw()
-            )(x)
-        return x
-
-    def _conv_block(self, x, filters, seeds):
-        for _ in range(2):
-            x = keras.layers.Conv2D(
-                filters,
-                self.kernel_size,
-                padding="same",
-                use_bias=not self.batch_norm,
-                kernel_initializer=seeds.glorot(),
-            )(x)
-            if self.batch_norm:
-                # Faster-moving statistics than Keras' 0.99: with a few hundred
-                # steps per fit the slow default leaves inference statistics
-                # far from the training ones.
-                x = FusedBatchNormalization(momentum=0.9)(x)
-            x = keras.layers.Activation("relu")(x)
-        x = keras.layers.MaxPooling2D(2, padding="same")(x)
-        return keras.layers.Dropout(self.dropout, seed=seeds.draw())(x)
+        return build_model(self, self._seed)

@@ -1,0 +1,190 @@
+"""The Keras network an :class:`EmotionCNNClassifier` trains.
+
+:func:`build_model` turns the estimator's parameters into a compiled Keras
+model: in-network augmentation (active only while training), optional
+per-image standardisation, blocks of two convolutions, pooling and a softmax,
+or several such networks side by side. Every random layer and initializer
+draws its seed from :class:`LayerSeeds`, so a seeded fit builds the same
+network every time.
+"""
+
+from numbers import Real
+
+import keras
+import numpy as np
+
+from ._layers import (
+    FusedBatchNormalization,
+    ImageStandardization,
+    averaged_accuracy,
+    member_crossentropy,
+)
+
+
+class LayerSeeds:
+    """Seeds for each random layer and initializer, drawn from ``random_state``.
+
+    Keras would otherwise draw them from Python's global ``random``, which
+    scikeras seeds but which other threads share: on a Dask worker its event
+    loop draws from it too, and the same ``random_state`` gave different
+    weights from one run to the next. ``random_state=None`` leaves Keras to
+    draw them.
+    """
+
+    def __init__(self, random_state):
+        self._rng = (
+            None if random_state is None else np.random.default_rng(random_state)
+        )
+
+    def draw(self):
+        if self._rng is None:
+            return None
+        return int(self._rng.integers(2**31 - 1))
+
+    def glorot(self):
+        return keras.initializers.GlorotUniform(seed=self.draw())
+
+
+def zoom_range(random_zoom):
+    """``random_zoom`` as Keras' ``(lower, upper)`` pair: negative zooms in.
+
+    Parameters
+    ----------
+    random_zoom : float or tuple of (float, float)
+        One factor for zooming in and out alike, or ``(zoom_in, zoom_out)``,
+        each in [0, 1).
+
+    Returns
+    -------
+    lower, upper : float
+
+    Examples
+    --------
+    >>> from emotion_sklearn._architecture import zoom_range
+    >>> zoom_range(0.1)
+    (-0.1, 0.1)
+    >>> zoom_range((0.4, 0.15))
+    (-0.4, 0.15)
+    """
+    if not isinstance(random_zoom, tuple):
+        return (-random_zoom, random_zoom)
+    if len(random_zoom) != 2 or not all(
+        isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < 1
+        for v in random_zoom
+    ):
+        raise ValueError(
+            "The 'random_zoom' parameter of EmotionCNNClassifier must be a "
+            "float in [0, 1) or a pair (zoom_in, zoom_out) of floats in "
+            f"[0, 1). Got {random_zoom!r} instead."
+        )
+    return (-random_zoom[0], random_zoom[1])
+
+
+def build_model(cnn, seed):
+    """The compiled Keras model for a fitted-to-be ``cnn`` and a layer seed."""
+    seeds = LayerSeeds(seed)
+    height, width = cnn.image_size_
+    inputs = keras.Input(shape=(height * width,), name="pixels")
+    images = keras.layers.Reshape((height, width, 1))(inputs)
+    if cnn.n_networks == 1:
+        outputs = _network(cnn, images, seeds)
+        loss, accuracy = cnn.loss, "accuracy"
+    else:
+        # Side by side in one model: one pass over the data trains them
+        # all, and the two CPU cores run their layers in parallel.
+        members = [
+            keras.layers.Reshape((1, cnn.n_classes_))(_network(cnn, images, seeds))
+            for _ in range(cnn.n_networks)
+        ]
+        outputs = keras.layers.Concatenate(axis=1)(members)
+        loss = member_crossentropy
+        accuracy = keras.metrics.MeanMetricWrapper(averaged_accuracy, name="accuracy")
+    model = keras.Model(inputs, outputs, name="emotion_cnn")
+    model.compile(
+        optimizer=_optimizer(cnn),
+        loss=loss,
+        metrics=[accuracy],
+        run_eagerly=cnn.run_eagerly,
+    )
+    return model
+
+
+def _optimizer(cnn):
+    settings = {
+        "learning_rate": cnn.learning_rate,
+        "use_ema": cnn.ema_momentum is not None,
+        "ema_momentum": cnn.ema_momentum or 0.99,
+    }
+    if cnn.weight_decay:
+        return keras.optimizers.AdamW(weight_decay=cnn.weight_decay, **settings)
+    return keras.optimizers.Adam(**settings)
+
+
+def _network(cnn, images, seeds):
+    x = _augmentation_layers(cnn, images, seeds)
+    if cnn.image_standardization:
+        x = ImageStandardization()(x)
+    for block in range(cnn.n_blocks):
+        x = _conv_block(cnn, x, cnn.filters * 2**block, seeds)
+    if cnn.global_pooling:
+        x = keras.layers.GlobalAveragePooling2D()(x)
+    else:
+        x = keras.layers.Flatten()(x)
+    if cnn.dense_units:
+        x = keras.layers.Dense(
+            cnn.dense_units, activation="relu", kernel_initializer=seeds.glorot()
+        )(x)
+        x = keras.layers.Dropout(cnn.dropout, seed=seeds.draw())(x)
+    return keras.layers.Dense(
+        cnn.n_classes_, activation="softmax", kernel_initializer=seeds.glorot()
+    )(x)
+
+
+def _augmentation_layers(cnn, x, seeds):
+    # Keras' random layers act when training and pass images through
+    # unchanged at predict, like the fit-time-only samplers.
+    if cnn.random_flip:
+        x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
+    if cnn.random_rotation:
+        x = keras.layers.RandomRotation(
+            cnn.random_rotation / 360, fill_mode="nearest", seed=seeds.draw()
+        )(x)
+    if cnn.random_shift:
+        x = keras.layers.RandomTranslation(
+            cnn.random_shift,
+            cnn.random_shift,
+            fill_mode="nearest",
+            seed=seeds.draw(),
+        )(x)
+    zoom = zoom_range(cnn.random_zoom)
+    if any(zoom):
+        x = keras.layers.RandomZoom(zoom, fill_mode="nearest", seed=seeds.draw())(x)
+    # The loader's pixels are in [0, 1].
+    if cnn.random_brightness:
+        x = keras.layers.RandomBrightness(
+            cnn.random_brightness, value_range=(0, 1), seed=seeds.draw()
+        )(x)
+    if cnn.random_contrast:
+        x = keras.layers.RandomContrast(
+            cnn.random_contrast, value_range=(0, 1), seed=seeds.draw()
+        )(x)
+    return x
+
+
+def _conv_block(cnn, x, filters, seeds):
+    for _ in range(2):
+        x = keras.layers.Conv2D(
+            filters,
+            cnn.kernel_size,
+            padding="same",
+            use_bias=not cnn.batch_norm,
+            kernel_initializer=seeds.glorot(),
+        )(x)
+        if cnn.batch_norm:
+            # Faster-moving statistics than Keras' 0.99: with a few hundred
+            # steps per fit the slow default leaves inference statistics
+            # far from the training ones.
+            x = FusedBatchNormalization(momentum=0.9)(x)
+        x = keras.layers.Activation("relu")(x)
+    x = keras.layers.MaxPooling2D(2, padding="same")(x)
+    return keras.layers.Dropout(cnn.dropout, seed=seeds.draw())(x)

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import EmotionCNNClassifier
+from emotion_sklearn._architecture import LayerSeeds, build_model, zoom_range
+
+
+def _spec(image_size=(16, 16), n_classes=3, **params):
+    """An estimator with the two fitted attributes ``build_model`` reads."""
+    cnn = EmotionCNNClassifier(**{**tiny_cnn_params(), **params})
+    cnn.image_size_, cnn.n_classes_ = image_size, n_classes
+    return cnn
+
+
+def _layer_types(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_architecture_parameters_shape_the_network():
+    small = build_model(_spec(n_blocks=1, filters=4, dense_units=0), seed=0)
+    big = build_model(
+        _spec(n_blocks=2, filters=8, dense_units=16, batch_norm=False), seed=0
+    )
+    assert big.count_params() > small.count_params()
+    conv_filters = [layer.filters for layer in big.layers if hasattr(layer, "filters")]
+    assert conv_filters == [8, 8, 16, 16]  # two convs a block, doubling per block
+    assert "Flatten" in _layer_types(build_model(_spec(global_pooling=False), seed=0))
+
+
+def test_the_model_maps_pixel_rows_to_class_probabilities():
+    model = build_model(_spec(image_size=(12, 20), n_classes=4), seed=0)
+    proba = np.asarray(model.predict_on_batch(np.zeros((3, 240), "float32")))
+    assert proba.shape == (3, 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_several_networks_sit_side_by_side():
+    model = build_model(_spec(n_networks=3, n_classes=4), seed=0)
+    assert model.output_shape == (None, 3, 4)
+
+
+def test_a_seed_builds_the_same_weights_and_none_leaves_keras_to_draw():
+    def weights(seed):
+        model = build_model(_spec(), seed=seed)
+        return np.concatenate([w.ravel() for w in model.get_weights()])
+
+    np.testing.assert_array_equal(weights(3), weights(3))
+    assert not np.array_equal(weights(3), weights(4))
+    assert LayerSeeds(None).draw() is None
+    assert LayerSeeds(5).draw() == LayerSeeds(5).draw()
+
+
+def test_augmentation_layers_follow_the_parameters():
+    bare = _spec(
+        random_flip=False,
+        random_rotation=0,
+        random_shift=0,
+        random_zoom=0,
+        random_brightness=0,
+        random_contrast=0,
+    )
+    assert not [name for name in _layer_types(build_model(bare, 0)) if "Random" in name]
+    every = _spec(
+        random_flip=True,
+        random_rotation=10,
+        random_shift=0.1,
+        random_zoom=0.1,
+        random_brightness=0.2,
+        random_contrast=0.2,
+    )
+    assert [
+        name for name in _layer_types(build_model(every, 0)) if "Random" in name
+    ] == [
+        "RandomFlip",
+        "RandomRotation",
+        "RandomTranslation",
+        "RandomZoom",
+        "RandomBrightness",
+        "RandomContrast",
+    ]
+
+
+def test_a_zoom_pair_zooms_in_and_out_by_different_amounts():
+    model = build_model(_spec(random_zoom=(0.4, 0.15)), seed=0)
+    (zoom,) = [layer for layer in model.layers if "Zoom" in type(layer).__name__]
+    # Keras' convention: negative factors zoom in.
+    assert (zoom.height_lower, zoom.height_upper) == pytest.approx((-0.4, 0.15))
+    assert zoom.width_factor is None  # the same as the height: no stretching
+
+
+@pytest.mark.parametrize("zoom", [(0.4,), (0.4, 1.5), (-0.1, 0.1), (True, 0.1)])
+def test_zoom_range_names_a_bad_pair(zoom):
+    with pytest.raises(ValueError, match="'random_zoom' parameter"):
+        zoom_range(zoom)
+
+
+def test_standardization_follows_its_parameter():
+    assert "ImageStandardization" in _layer_types(
+        build_model(_spec(image_standardization=True), 0)
+    )
+    assert "ImageStandardization" not in _layer_types(
+        build_model(_spec(image_standardization=False), 0)
+    )
