@@ -51,34 +51,29 @@ def test_a_seed_builds_the_same_weights_and_none_leaves_keras_to_draw():
     assert LayerSeeds(5).draw() == LayerSeeds(5).draw()
 
 
-def test_augmentation_layers_follow_the_parameters():
-    bare = _spec(
-        random_flip=False,
-        random_rotation=0,
-        random_shift=0,
-        random_zoom=0,
-        random_brightness=0,
-        random_contrast=0,
-    )
-    assert not [name for name in _layer_types(build_model(bare, 0)) if "Random" in name]
-    every = _spec(
-        random_flip=True,
-        random_rotation=10,
-        random_shift=0.1,
-        random_zoom=0.1,
-        random_brightness=0.2,
-        random_contrast=0.2,
-    )
-    assert [
-        name for name in _layer_types(build_model(every, 0)) if "Random" in name
-    ] == [
-        "RandomFlip",
-        "RandomRotation",
-        "RandomTranslation",
-        "RandomZoom",
-        "RandomBrightness",
-        "RandomContrast",
+# Each augmentation parameter and the Keras layer it adds, in graph order.
+_AUGMENTATIONS = {
+    "random_flip": (True, "RandomFlip"),
+    "random_rotation": (10, "RandomRotation"),
+    "random_shift": (0.1, "RandomTranslation"),
+    "random_zoom": (0.1, "RandomZoom"),
+    "random_brightness": (0.2, "RandomBrightness"),
+    "random_contrast": (0.2, "RandomContrast"),
+}
+
+
+def _random_layers(**params):
+    return [
+        name
+        for name in _layer_types(build_model(_spec(**params), 0))
+        if "Random" in name
     ]
+
+
+def test_augmentation_layers_follow_the_parameters():
+    assert _random_layers(**{name: 0 for name in _AUGMENTATIONS}) == []
+    every = {name: value for name, (value, _) in _AUGMENTATIONS.items()}
+    assert _random_layers(**every) == [layer for _, layer in _AUGMENTATIONS.values()]
 
 
 def test_a_zoom_pair_zooms_in_and_out_by_different_amounts():
