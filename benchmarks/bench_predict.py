@@ -20,6 +20,7 @@ The plain network is untrained: only its speed is measured.
 """
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,13 +78,25 @@ def plain_model_file(folder):
     return path
 
 
-def median_seconds(command, repeats):
-    times = []
+def median_times(command, repeats):
+    """Median wall and CPU seconds (user + system, all threads) of ``command``.
+
+    CPU seconds move less than wall seconds when other work shares the
+    machine, so a ratio of them is the steadier of the two.
+    """
+    walls, cpus = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def median_seconds(command, repeats):
+    return median_times(command, repeats)[0]
 
 
 def images_per_second(function, paths):
