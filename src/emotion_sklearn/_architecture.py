@@ -81,7 +81,24 @@ def zoom_range(random_zoom):
 
 
 def build_model(cnn, seed):
-    """The compiled Keras model for a fitted-to-be ``cnn`` and a layer seed."""
+    """Build and compile the Keras model that ``cnn``'s parameters describe.
+
+    Parameters
+    ----------
+    cnn : EmotionCNNClassifier
+        Read only: its parameters, and ``image_size_`` and ``n_classes_``,
+        which ``fit`` sets before scikeras asks for the model.
+    seed : int or None
+        Seed of every random layer and initializer; None leaves Keras to
+        draw them.
+
+    Returns
+    -------
+    model : keras.Model
+        Maps rows of ``height * width`` pixels to class probabilities, of
+        shape ``(n_samples, n_classes)``, or ``(n_samples, n_networks,
+        n_classes)`` for several networks side by side.
+    """
     seeds = LayerSeeds(seed)
     height, width = cnn.image_size_
     inputs = keras.Input(shape=(height * width,), name="pixels")
