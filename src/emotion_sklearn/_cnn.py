@@ -320,8 +320,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         -------
         self : EmotionCNNClassifier
         """
-        self._validate_params()
-        self._zoom_factors()
+        self._check_parameters()
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -360,8 +359,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         -------
         self : EmotionCNNClassifier
         """
-        self._validate_params()
-        self._zoom_factors()
+        self._check_parameters()
         class_weight = self._class_weights(column_or_1d(y, warn=True))
         with self._scikeras_fit(partial=True, class_weight=class_weight):
             return super().partial_fit(X, y, sample_weight=sample_weight)
@@ -380,9 +378,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         # scikeras' target encoder squeezes a single row to shape (n_classes,).
         return np.atleast_2d(super().predict_proba(X))
 
-    def _zoom_factors(self):
-        """``random_zoom`` as Keras' ``(lower, upper)``: negative zooms in."""
-        return zoom_range(self.random_zoom)
+    def _check_parameters(self):
+        self._validate_params()
+        # The constraints cannot say what each element of a zoom pair may be;
+        # zoom_range names a bad pair before any training starts.
+        zoom_range(self.random_zoom)
 
     def _class_weights(self, y):
         """``class_weight`` as a dict for these labels, or None."""
