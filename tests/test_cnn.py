@@ -510,6 +510,21 @@ def test_one_image_gets_one_row_of_probabilities():
     np.testing.assert_allclose(one_by_one, cnn.predict_proba(X[:5]), rtol=1e-5)
 
 
+@pytest.mark.parametrize("n_networks", [1, 2])
+def test_a_row_gets_the_same_probabilities_whatever_rows_come_with_it(n_networks):
+    X, y = _toy()
+    X = X[:21]  # not a whole number of the kernels' row blocks
+    cnn = _cnn(random_state=0, n_networks=n_networks, flip_test_time=True).fit(
+        X, y[:21]
+    )
+    proba = cnn.predict_proba(X)
+    for seed in range(5):
+        order = np.random.default_rng(seed).permutation(len(X))
+        np.testing.assert_array_equal(cnn.predict_proba(X[order]), proba[order])
+    one_by_one = np.concatenate([cnn.predict_proba(X[i : i + 1]) for i in range(3)])
+    np.testing.assert_array_equal(one_by_one, proba[:3])
+
+
 # -- several networks side by side ------------------------------------------------
 
 
