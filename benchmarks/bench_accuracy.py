@@ -29,6 +29,9 @@ Methods (loader in brackets):
   four-block networks, balanced class weights, early stopping) [central 70%];
 - ``face``, ``face_lbp``: ``previous_default``'s network on the square around
   the largest face found by OpenCV's Haar or scikit-image's LBP cascade [face];
+- ``default_profiles``: the default recipe, its face finder also looking for
+  faces in profile where no frontal face is found
+  (``FaceFinder(profiles=True)``) [face, profiles];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
 - ``three_blocks``: the default with three convolution blocks;
@@ -91,6 +94,7 @@ LOADERS = {
     "whole": {"face_finder": None, "crop_fraction": 1.0},
     "face": {"face_finder": FaceFinder("haar")},
     "face_lbp": {"face_finder": FaceFinder("lbp")},
+    "face_profiles": {"face_finder": FaceFinder("haar", profiles=True)},
 }
 
 
@@ -209,6 +213,9 @@ def make_methods(epochs=None, seed=0):
         "default": (default_loader(), variant()),
         "face": ("face", variant(None, PREVIOUS_DEFAULT)),
         "face_lbp": ("face_lbp", variant(None, PREVIOUS_DEFAULT)),
+        # The default recipe, with faces in profile looked for where no
+        # frontal face is found.
+        "default_profiles": ("face_profiles", variant()),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
     }
 

@@ -10,12 +10,15 @@ from skimage.data import astronaut
 
 from _helpers import tiny_cnn_params
 from emotion_sklearn import (
+    FaceFinder,
+    ImageLoader,
     ImageLoadError,
     NoFaceFoundWarning,
     detect_emotions,
     make_emotion_pipeline,
     save_model,
 )
+from emotion_sklearn._detect import every_face_finder
 
 CLASSES = ["anger", "happiness", "neutral", "sadness"]
 
@@ -132,3 +135,10 @@ def test_a_model_without_a_loader_first_is_refused(model, photos):
 def test_items_that_are_not_photos_are_named(model):
     with pytest.raises(TypeError, match="item 1 is int"):
         detect_emotions([astronaut(), 3], model)
+
+
+def test_every_face_search_keeps_the_loaders_detector_settings():
+    loader = ImageLoader(face_finder=FaceFinder("haar", margin=0.2, profiles=True))
+    finder = every_face_finder(loader)
+    assert (finder.detector, finder.margin, finder.profiles) == ("haar", 0.2, True)
+    assert finder.detect_side >= 160 and finder.min_face <= 0.15

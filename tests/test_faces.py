@@ -74,6 +74,53 @@ def test_find_largest_is_the_first_face_of_find(photo, detector, portrait):
     assert finder.find_largest(flat).shape == (0, 4)
 
 
+def _fake_cascades(monkeypatch, *, frontal_finds):
+    """Detectors that see a "face turned right" where the left half is brighter."""
+    calls = []
+
+    def fake(name):
+        def search(gray, min_side):
+            calls.append(name)
+            if name != _faces._PROFILE:
+                return [(2, 2, 20, 20)] if frontal_finds else []
+            half = gray.shape[1] // 2
+            if gray[:, :half].mean() > gray[:, half:].mean() + 50:
+                return [(0, 0, half, half)]
+            return []
+
+        return search
+
+    monkeypatch.setattr(_faces, "_detector", fake)
+    return calls
+
+
+def test_a_face_turned_the_other_way_is_found_in_the_mirror(monkeypatch):
+    calls = _fake_cascades(monkeypatch, frontal_finds=False)
+    image = np.zeros((100, 100), dtype=np.uint8)
+    image[:, 50:] = 255  # "turned left": the profile cascade sees it mirrored
+    (box,) = FaceFinder("haar", detect_side=100, profiles=True).find(image)
+    assert tuple(box) == (50, 0, 50, 50)  # in the image's own coordinates
+    assert _faces._PROFILE in calls
+    calls.clear()
+    assert FaceFinder("haar").find(image).shape == (0, 4)  # off by default
+    assert _faces._PROFILE not in calls
+
+
+def test_profiles_are_looked_for_only_without_a_frontal_face(monkeypatch):
+    calls = _fake_cascades(monkeypatch, frontal_finds=True)
+    image = np.zeros((100, 100), dtype=np.uint8)
+    finder = FaceFinder("haar", profiles=True)
+    assert len(finder.find(image)) == 1
+    assert len(finder.find_largest(image)) == 1
+    assert _faces._PROFILE not in calls
+
+
+def test_profiles_are_part_of_the_finders_identity():
+    # The detection cache is keyed by it: a cached miss must not hide a profile.
+    assert FaceFinder(profiles=True) != FaceFinder()
+    assert FaceFinder(profiles=True) == FaceFinder(profiles=True)
+
+
 def test_crop_square_repeats_edges_past_the_image():
     image = np.arange(16, dtype=np.uint8).reshape(4, 4)
     crop = crop_square(image, (-1, -1, 3, 3))
@@ -90,6 +137,8 @@ def test_crop_square_repeats_edges_past_the_image():
         ({"margin": -0.1}, "margin"),
         ({"min_face": 1.5}, "min_face"),
         ({"detect_side": 8}, "detect_side"),
+        ({"profiles": "yes"}, "profiles must be True or False"),
+        ({"detector": "lbp", "profiles": True}, "profiles=True needs detector='haar'"),
     ],
 )
 def test_bad_settings_are_named(params, message):

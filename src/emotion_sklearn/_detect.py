@@ -207,6 +207,7 @@ def every_face_finder(loader):
         margin=finder.margin,
         detect_side=max(finder.detect_side, EVERY_FACE_SIDE),
         min_face=min(finder.min_face, EVERY_FACE_MIN),
+        profiles=finder.profiles,
     )
 
 
