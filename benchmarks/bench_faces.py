@@ -70,7 +70,7 @@ def main(argv=None):
     table = {}
     finders = {
         "haar": FaceFinder("haar"),
-        "haar, frontal only": FaceFinder("haar", profiles=False),
+        "haar, profiles": FaceFinder("haar", profiles=True),
         "lbp": FaceFinder("lbp"),
     }
     for name, finder in finders.items():
