@@ -115,6 +115,14 @@ def test_profiles_are_looked_for_only_without_a_frontal_face(monkeypatch):
     assert _faces._PROFILE not in calls
 
 
+def test_the_profile_cascade_ships_with_opencv(photo):
+    # A missing cascade file gives an empty classifier, which raises on use.
+    flat = np.full((120, 100), 128, dtype=np.uint8)
+    finder = FaceFinder("haar", profiles=True).check()
+    assert finder.find(flat).shape == (0, 4)
+    assert len(finder.find(photo)) >= 1  # frontal faces come first, as without
+
+
 def test_profiles_are_part_of_the_finders_identity():
     # The detection cache is keyed by it: a cached miss must not hide a profile.
     assert FaceFinder(profiles=True) != FaceFinder()

@@ -1,10 +1,10 @@
 """FaceFinder: where the faces are in a decoded photo, with a shipped cascade.
 
 Both detectors ship inside a package from the registry, so nothing is
-downloaded at run time: OpenCV's Haar frontal-face cascade
-(``opencv-python-headless`` 4.x; OpenCV 5's main module has no
-``CascadeClassifier``) and scikit-image's LBP frontal-face cascade. Both
-packages are dependencies.
+downloaded at run time: OpenCV's Haar frontal-face cascade, and its profile
+cascade as an option (``opencv-python-headless`` 4.x; OpenCV 5's main module
+has no ``CascadeClassifier``), and scikit-image's LBP frontal-face cascade.
+Both packages are dependencies.
 """
 
 import functools
