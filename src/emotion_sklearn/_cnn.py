@@ -530,7 +530,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         # predict_on_batch on large slices: Model.predict builds a dataset
         # and runs callbacks on every call, which costs more than the
         # network itself on a few hundred 48x48 images.
-        step = -(-max(self.batch_size, _PREDICT_BATCH) // _ROW_BLOCK) * _ROW_BLOCK
+        step = max(self.batch_size, _PREDICT_BATCH)
         proba = np.concatenate(
             [
                 self._run_whole_blocks(X[start : start + step])
