@@ -213,8 +213,6 @@ def make_methods(epochs=None, seed=0):
         "default": (default_loader(), variant()),
         "face": ("face", variant(None, PREVIOUS_DEFAULT)),
         "face_lbp": ("face_lbp", variant(None, PREVIOUS_DEFAULT)),
-        # The default recipe, with faces in profile looked for where no
-        # frontal face is found.
         "default_profiles": ("face_profiles", variant()),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
     }

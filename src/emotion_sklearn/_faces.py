@@ -62,8 +62,9 @@ class FaceFinder:
         Whether to look for a face in profile when no frontal face is found
         (``detector="haar"`` only: OpenCV ships the profile cascade). It
         finds a face in a third of the dataset's photos that have no frontal
-        one, but the shipped network reads those crops worse than the whole
-        photo (``benchmarks/README.md``), so it is off by default. It costs
+        one, but a network trained on frontal crops reads those crops worse
+        than the whole photo (``benchmarks/README.md``), so it is off by
+        default. It costs
         about four frontal searches, paid by photos without a frontal face.
 
     Examples
