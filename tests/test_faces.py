@@ -74,6 +74,39 @@ def test_find_largest_is_the_first_face_of_find(photo, detector, portrait):
     assert finder.find_largest(flat).shape == (0, 4)
 
 
+def test_find_largest_looks_for_large_faces_before_smaller_ones(monkeypatch):
+    sizes = []
+
+    def fake(name):
+        def search(gray, min_side):
+            sizes.append((gray.shape, min_side))
+            return [(10, 10, 30, 30)] if min_side <= 24 else []
+
+        return search
+
+    monkeypatch.setattr(_faces, "_detector", fake)
+    image = np.zeros((192, 192), dtype=np.uint8)
+    assert len(FaceFinder("haar").find_largest(image)) == 1
+    # 40% of the 96-pixel copy, then min_face (OpenCV's 24-pixel window makes
+    # that a quarter); the full search is not needed.
+    assert sizes == [((96, 96), 38), ((96, 96), 16)]
+    sizes.clear()
+    FaceFinder("lbp").find_largest(image)
+    assert sizes == [((96, 96), 16)]  # its scales start at the minimum: once
+
+
+def test_the_large_face_search_keeps_a_portraits_box(photo):
+    # OpenCV's scales step up from its window whatever the minimum, so the
+    # 40% search finds the box the quarter search would.
+    portrait = photo[:300, 80:380]
+    finder = FaceFinder("haar")
+    quarter = finder._search(portrait, 96)
+    assert len(quarter) >= 1
+    np.testing.assert_array_equal(
+        finder.find_largest(portrait), _faces._largest_first(quarter)[:1]
+    )
+
+
 def _fake_cascades(monkeypatch, *, frontal_finds):
     """Detectors that see a "face turned right" where the left half is brighter."""
     calls = []
