@@ -156,6 +156,17 @@ def test_the_profile_cascade_ships_with_opencv(photo):
     assert len(finder.find(photo)) >= 1  # frontal faces come first, as without
 
 
+def test_a_missing_cascade_file_is_named_by_check(monkeypatch):
+    monkeypatch.setitem(_faces._HAAR_CASCADES, _faces._PROFILE, "no_such.xml")
+    _faces._detector.cache_clear()
+    try:
+        FaceFinder("haar").check()  # the frontal cascade is there
+        with pytest.raises(FileNotFoundError, match=r"no_such\.xml.*is missing"):
+            FaceFinder("haar", profiles=True).check()
+    finally:
+        _faces._detector.cache_clear()
+
+
 def test_profiles_are_part_of_the_finders_identity():
     # The detection cache is keyed by it: a cached miss must not hide a profile.
     assert FaceFinder(profiles=True) != FaceFinder()

@@ -154,7 +154,10 @@ class FaceFinder:
                 "FaceFinder: profiles=True needs detector='haar' (only OpenCV "
                 f"ships a profile cascade), got detector={self.detector!r}."
             )
-        _detector(self.detector)  # fails now if OpenCV is missing
+        # Fails now, not at the first search, if OpenCV or a cascade is missing.
+        _detector(self.detector)
+        if self.profiles:
+            _detector(_PROFILE)
         return self
 
     def find(self, image):
@@ -287,6 +290,12 @@ def _detector(name):
                 "it out of the main module); install opencv-python-headless<5."
             )
         path = os.path.join(cv2.data.haarcascades, _HAAR_CASCADES[name])
+        if not os.path.isfile(path):
+            # OpenCV would load it as an empty classifier that fails on use.
+            raise FileNotFoundError(
+                f"OpenCV's cascade file {path!r} is missing; reinstall "
+                "'opencv-python-headless>=4.8,<5'."
+            )
         local = threading.local()
 
         def haar(gray, min_side):
