@@ -75,8 +75,8 @@ class FaceFinder:
         finds a face in a third of the dataset's photos that have no frontal
         one, but a network trained on frontal crops reads those crops worse
         than the whole photo (``benchmarks/README.md``), so it is off by
-        default. It costs
-        about four frontal searches, paid by photos without a frontal face.
+        default. It costs about four frontal searches, paid by photos without
+        a frontal face.
 
     Examples
     --------
