@@ -214,6 +214,10 @@ def make_methods(epochs=None, seed=0):
         "face": ("face", variant(None, PREVIOUS_DEFAULT)),
         "face_lbp": ("face_lbp", variant(None, PREVIOUS_DEFAULT)),
         "default_profiles": ("face_profiles", variant()),
+        "quality_augmentation": (
+            default_loader(),
+            variant(None, random_blur=1.5, random_noise=0.03, random_erasing=0.5),
+        ),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
     }
 

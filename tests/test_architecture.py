@@ -59,6 +59,9 @@ _AUGMENTATIONS = {
     "random_zoom": (0.1, "RandomZoom"),
     "random_brightness": (0.2, "RandomBrightness"),
     "random_contrast": (0.2, "RandomContrast"),
+    "random_blur": (1.0, "RandomGaussianBlur"),
+    "random_noise": (0.05, "GaussianNoise"),
+    "random_erasing": (0.5, "RandomErasing"),
 }
 
 
@@ -66,7 +69,7 @@ def _random_layers(**params):
     return [
         name
         for name in _layer_types(build_model(_spec(**params), 0))
-        if "Random" in name
+        if name.startswith("Random") or name == "GaussianNoise"
     ]
 
 

@@ -320,6 +320,9 @@ def test_random_augmentation_acts_in_training_only():
         random_zoom=0.1,
         random_brightness=0.3,
         random_contrast=0.3,
+        random_blur=1.0,
+        random_noise=0.05,
+        random_erasing=0.5,
     )
     cnn = _cnn(random_state=0, **params).fit(X, y)
     names = [layer.__class__.__name__ for layer in cnn.model_.layers]
@@ -330,6 +333,9 @@ def test_random_augmentation_acts_in_training_only():
         "RandomZoom",
         "RandomBrightness",
         "RandomContrast",
+        "RandomGaussianBlur",
+        "GaussianNoise",
+        "RandomErasing",
     ):
         assert layer in names
     # At predict the random layers pass images through: repeated calls agree.
@@ -338,7 +344,10 @@ def test_random_augmentation_acts_in_training_only():
     np.testing.assert_allclose(again.predict_proba(X), cnn.predict_proba(X), rtol=1e-5)
     no_augmentation = {name: 0.0 for name in params if name != "random_flip"}
     plain = _cnn(random_state=0, random_flip=False, **no_augmentation).fit(X, y).model_
-    assert not any("Random" in layer.__class__.__name__ for layer in plain.layers)
+    assert not any(
+        "Random" in layer.__class__.__name__ or "Noise" in layer.__class__.__name__
+        for layer in plain.layers
+    )
 
 
 def test_cosine_schedule_lowers_the_learning_rate_each_epoch():
@@ -408,6 +417,9 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
         ("ema_momentum", 1.0),
         ("random_brightness", 1.5),
         ("random_contrast", -0.1),
+        ("random_blur", -1.0),
+        ("random_noise", -0.1),
+        ("random_erasing", 1.5),
         ("weight_decay", -1e-4),
         ("class_prior", "balanced"),
         ("class_weight_exponent", 1.5),

@@ -39,6 +39,10 @@ PIPELINES = {
     "augment_and_oversample": {
         "augment": RotationAugmenter(orientations=("flip_horizontal",)),
         "resample": RandomOverSampler(),
+        # Layers that act only in training must rebuild all the same.
+        "cnn__random_blur": 1.0,
+        "cnn__random_noise": 0.05,
+        "cnn__random_erasing": 0.5,
     },
     "smote_and_lbp_faces": {
         "resample": SMOTE(k_neighbors=3),

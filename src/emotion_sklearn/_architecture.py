@@ -185,6 +185,30 @@ def _augmentation_layers(cnn, x, seeds):
         x = keras.layers.RandomContrast(
             cnn.random_contrast, value_range=(0, 1), seed=seeds.draw()
         )(x)
+    return _quality_layers(cnn, x, seeds)
+
+
+def _quality_layers(cnn, x, seeds):
+    # Film stills and news photos differ in sharpness and grain; blur and
+    # noise keep that from telling the classes apart.
+    if cnn.random_blur:
+        x = keras.layers.RandomGaussianBlur(
+            factor=(0.0, 1.0),
+            # The kernel reaches 1.5 standard deviations either side.
+            kernel_size=2 * round(1.5 * cnn.random_blur) + 1,
+            sigma=(0.1 * cnn.random_blur, cnn.random_blur),
+            value_range=(0, 1),
+            seed=seeds.draw(),
+        )(x)
+    if cnn.random_noise:
+        x = keras.layers.GaussianNoise(cnn.random_noise, seed=seeds.draw())(x)
+    if cnn.random_erasing:
+        x = keras.layers.RandomErasing(
+            factor=(0.0, cnn.random_erasing),
+            scale=(0.02, 0.2),
+            value_range=(0, 1),
+            seed=seeds.draw(),
+        )(x)
     return x
 
 

@@ -113,6 +113,19 @@ class EmotionCNNClassifier(ScikerasSeam):
         pixel range.
     random_contrast : float, default=0.3
         Raise or lower training images' contrast by up to this fraction.
+    random_blur : float, default=0.0
+        Blur about half the training images with a Gaussian whose standard
+        deviation, drawn afresh for each batch, is up to this many pixels
+        (Keras' ``RandomGaussianBlur``): sharp and soft photos then look
+        alike to the network. 0 blurs nothing.
+    random_noise : float, default=0.0
+        Add Gaussian noise of this standard deviation (pixels are in [0, 1])
+        to training images. 0 adds none.
+    random_erasing : float, default=0.0
+        Replace a random rectangle (2% to 20% of the image) of a training
+        image with noise, with a probability drawn between 0 and this for each
+        image (Keras' ``RandomErasing``), so that no one part of the face
+        decides. 0 erases nothing.
     image_standardization : bool, default=True
         Shift and scale each image to mean 0 and standard deviation 1 inside
         the network, after augmentation, when training and predicting alike:
@@ -216,6 +229,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         "random_zoom": [Interval(Real, 0, 1, closed="left"), tuple],
         "random_brightness": [Interval(Real, 0, 1, closed="left")],
         "random_contrast": [Interval(Real, 0, 1, closed="left")],
+        "random_blur": [Interval(Real, 0, None, closed="left")],
+        "random_noise": [Interval(Real, 0, None, closed="left")],
+        "random_erasing": [Interval(Real, 0, 1, closed="both")],
         "image_standardization": ["boolean"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -254,6 +270,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         random_zoom=(0.4, 0.15),
         random_brightness=0.3,
         random_contrast=0.3,
+        random_blur=0.0,
+        random_noise=0.0,
+        random_erasing=0.0,
         image_standardization=True,
         epochs=30,
         batch_size=64,
@@ -288,6 +307,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.random_zoom = random_zoom
         self.random_brightness = random_brightness
         self.random_contrast = random_contrast
+        self.random_blur = random_blur
+        self.random_noise = random_noise
+        self.random_erasing = random_erasing
         self.image_standardization = image_standardization
         self.epochs = epochs
         self.batch_size = batch_size
