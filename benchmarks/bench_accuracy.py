@@ -218,6 +218,19 @@ def make_methods(epochs=None, seed=0):
             default_loader(),
             variant(None, random_blur=1.5, random_noise=0.03, random_erasing=0.5),
         ),
+        "mild_augmentation": (
+            default_loader(),
+            variant(
+                None,
+                random_zoom=(0.2, 0.1),
+                random_brightness=0.15,
+                random_contrast=0.15,
+            ),
+        ),
+        "no_zoom_or_lighting": (
+            default_loader(),
+            variant(None, random_zoom=0.0, random_brightness=0.0, random_contrast=0.0),
+        ),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
     }
 
