@@ -100,3 +100,11 @@ def test_standardization_follows_its_parameter():
     assert "ImageStandardization" not in _layer_types(
         build_model(_spec(image_standardization=False), 0)
     )
+
+
+@pytest.mark.parametrize(("sigma", "kernel"), [(0.2, 3), (1.0, 5), (2.0, 7)])
+def test_blur_kernel_grows_with_its_width_and_always_blurs(sigma, kernel):
+    model = build_model(_spec(random_blur=sigma), seed=0)
+    (blur,) = [layer for layer in model.layers if "Blur" in type(layer).__name__]
+    assert tuple(blur.kernel_size) == (kernel, kernel)
+    assert blur.sigma == pytest.approx((0.1 * sigma, sigma))

@@ -190,12 +190,13 @@ def _augmentation_layers(cnn, x, seeds):
 
 def _quality_layers(cnn, x, seeds):
     # Film stills and news photos differ in sharpness and grain; blur and
-    # noise keep that from telling the classes apart.
+    # noise vary both within every class.
     if cnn.random_blur:
         x = keras.layers.RandomGaussianBlur(
             factor=(0.0, 1.0),
-            # The kernel reaches 1.5 standard deviations either side.
-            kernel_size=2 * round(1.5 * cnn.random_blur) + 1,
+            # The kernel reaches 1.5 standard deviations either side, and
+            # one pixel at least: a 1-pixel kernel would not blur.
+            kernel_size=2 * max(1, round(1.5 * cnn.random_blur)) + 1,
             sigma=(0.1 * cnn.random_blur, cnn.random_blur),
             value_range=(0, 1),
             seed=seeds.draw(),

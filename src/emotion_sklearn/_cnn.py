@@ -116,8 +116,8 @@ class EmotionCNNClassifier(ScikerasSeam):
     random_blur : float, default=0.0
         Blur about half the training images with a Gaussian whose standard
         deviation, drawn afresh for each batch, is up to this many pixels
-        (Keras' ``RandomGaussianBlur``): sharp and soft photos then look
-        alike to the network. 0 blurs nothing.
+        (Keras' ``RandomGaussianBlur``), so that sharpness varies within
+        every class. 0 blurs nothing.
     random_noise : float, default=0.0
         Add Gaussian noise of this standard deviation (pixels are in [0, 1])
         to training images. 0 adds none.
