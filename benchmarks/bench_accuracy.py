@@ -208,18 +208,19 @@ def make_methods(epochs=None, seed=0):
         ),
         "original": variant({"augment": RotationAugmenter(), "cnn": original_cnn}),
     }
+    faces = default_loader()
     return {
         **{name: ("central", method) for name, method in central.items()},
-        "default": (default_loader(), variant()),
+        "default": (faces, variant()),
         "face": ("face", variant(None, PREVIOUS_DEFAULT)),
         "face_lbp": ("face_lbp", variant(None, PREVIOUS_DEFAULT)),
         "default_profiles": ("face_profiles", variant()),
         "quality_augmentation": (
-            default_loader(),
+            faces,
             variant(None, random_blur=1.5, random_noise=0.03, random_erasing=0.5),
         ),
         "mild_augmentation": (
-            default_loader(),
+            faces,
             variant(
                 None,
                 random_zoom=(0.2, 0.1),
@@ -228,7 +229,7 @@ def make_methods(epochs=None, seed=0):
             ),
         ),
         "no_zoom_or_lighting": (
-            default_loader(),
+            faces,
             variant(None, random_zoom=0.0, random_brightness=0.0, random_contrast=0.0),
         ),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
