@@ -5,6 +5,16 @@ import numpy as np
 EMOTIONS = ("anger", "happiness", "neutral", "sadness")
 
 
+def augmentation_layer_names(model):
+    """Class names of ``model``'s training-time augmentation layers, in order.
+
+    Keras names its random image layers ``Random*``; additive noise is
+    ``GaussianNoise``.
+    """
+    names = [type(layer).__name__ for layer in model.layers]
+    return [n for n in names if n.startswith("Random") or n == "GaussianNoise"]
+
+
 def tiny_cnn_params(prefix=""):
     """Parameters that make EmotionCNNClassifier train in about a second.
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from _helpers import tiny_cnn_params
+from _helpers import augmentation_layer_names, tiny_cnn_params
 from emotion_sklearn import EmotionCNNClassifier
 from emotion_sklearn._architecture import LayerSeeds, build_model, zoom_range
 
@@ -66,11 +66,7 @@ _AUGMENTATIONS = {
 
 
 def _random_layers(**params):
-    return [
-        name
-        for name in _layer_types(build_model(_spec(**params), 0))
-        if name.startswith("Random") or name == "GaussianNoise"
-    ]
+    return augmentation_layer_names(build_model(_spec(**params), 0))
 
 
 def test_augmentation_layers_follow_the_parameters():
