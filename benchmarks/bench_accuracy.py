@@ -32,9 +32,14 @@ Methods (loader in brackets):
 - ``default_profiles``: the default recipe, its face finder also looking for
   faces in profile where no frontal face is found
   (``FaceFinder(profiles=True)``) [face, profiles];
+- ``quality_augmentation``, ``mild_augmentation``, ``no_zoom_or_lighting``:
+  the default with blur, noise and erasing added; with zoom and lighting
+  changes halved; without them [its own loader];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
-- ``three_blocks``: the default with three convolution blocks;
+- ``plain_script_uniform``: the same network, its probabilities read under a
+  uniform class prior as the default's are [whole image];
+- ``three_blocks``: ``previous_default`` with three convolution blocks;
 - ``mirror_sampler``: a :class:`RotationAugmenter` adding each training image's
   mirror image, 20 epochs, no in-network flip, one network;
 - ``ensemble2``: a soft vote of two one-network recipes that differ in their seed;
@@ -142,6 +147,9 @@ PREVIOUS_DEFAULT = {
     "epochs": 25,
     "early_stopping": True,
     "n_iter_no_change": 10,
+    # Parameters added since, pinned to what that recipe did.
+    "image_standardization": False,
+    "class_prior": None,
 }
 # The default before "Default pipeline: four convolution blocks": two networks
 # of three blocks.
@@ -233,6 +241,10 @@ def make_methods(epochs=None, seed=0):
             variant(None, random_zoom=0.0, random_brightness=0.0, random_contrast=0.0),
         ),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
+        "plain_script_uniform": (
+            "whole",
+            PlainKerasScript(class_prior="uniform", random_state=seed),
+        ),
     }
 
 
