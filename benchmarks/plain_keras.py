@@ -50,6 +50,11 @@ class PlainKerasScript(ClassifierMixin, BaseEstimator):
         return keras.Model(inputs, outputs)
 
     def fit(self, X, y):
+        if self.class_prior not in ("training", "uniform"):
+            raise ValueError(
+                "PlainKerasScript: class_prior must be 'training' or 'uniform', "
+                f"got {self.class_prior!r}."
+            )
         keras.utils.set_random_seed(self.random_state)
         X = np.asarray(X, dtype=np.float32)
         self.classes_, codes = np.unique(y, return_inverse=True)
