@@ -147,9 +147,11 @@ PREVIOUS_DEFAULT = {
     "epochs": 25,
     "early_stopping": True,
     "n_iter_no_change": 10,
-    # Parameters added since, pinned to what that recipe did.
+    # Parameters added or changed since, pinned to what that recipe did.
     "image_standardization": False,
     "class_prior": None,
+    "dropout": 0.25,
+    "block_dropout": 0.25,
 }
 # The default before "Default pipeline: four convolution blocks": two networks
 # of three blocks.

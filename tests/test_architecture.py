@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,35 @@ def test_blur_kernel_grows_with_its_width_and_always_blurs(sigma, kernel):
     (blur,) = [layer for layer in model.layers if "Blur" in type(layer).__name__]
     assert tuple(blur.kernel_size) == (kernel, kernel)
     assert blur.sigma == pytest.approx((0.1 * sigma, sigma))
+
+
+def _dropout_positions(model):
+    """Dropout rates, each with the class name of the layer it follows."""
+    layers = model.layers
+    return [
+        (type(before).__name__, layer.rate)
+        for before, layer in itertools.pairwise(layers)
+        if type(layer).__name__ == "Dropout"
+    ]
+
+
+def test_dropout_feeds_the_softmax_and_block_dropout_follows_each_block():
+    head_only = build_model(_spec(n_blocks=2, dense_units=0, dropout=0.3), 0)
+    assert _dropout_positions(head_only) == [("GlobalAveragePooling2D", 0.3)]
+    assert type(head_only.layers[-1]).__name__ == "Dense"
+    both = build_model(
+        _spec(n_blocks=2, dense_units=8, dropout=0.3, block_dropout=0.2), 0
+    )
+    assert _dropout_positions(both) == [
+        ("MaxPooling2D", 0.2),
+        ("MaxPooling2D", 0.2),
+        ("Dense", 0.3),
+    ]
+    assert _dropout_positions(build_model(_spec(dropout=0.0), 0)) == []
+
+
+def test_moving_pixels_in_mirrors_the_border():
+    model = build_model(_spec(random_rotation=10, random_shift=0.1, random_zoom=0.1), 0)
+    moving = [layer for layer in model.layers if hasattr(layer, "fill_mode")]
+    assert len(moving) == 3
+    assert {layer.fill_mode for layer in moving} == {"reflect"}

@@ -345,7 +345,7 @@ def test_random_augmentation_acts_in_training_only():
     assert augmentation_layer_names(plain) == []
 
 
-def test_cosine_schedule_lowers_the_learning_rate_each_epoch():
+def test_cosine_schedule_lowers_the_learning_rate_from_epoch_to_epoch():
     X, y = _toy()
     cnn = _cnn(epochs=4, lr_schedule="cosine", learning_rate=0.01, random_state=0)
     rates = cnn.fit(X, y).history_["learning_rate"]

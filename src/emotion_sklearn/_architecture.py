@@ -151,6 +151,7 @@ def _network(cnn, images, seeds):
         x = keras.layers.Dense(
             cnn.dense_units, activation="relu", kernel_initializer=seeds.glorot()
         )(x)
+    if cnn.dropout:
         x = keras.layers.Dropout(cnn.dropout, seed=seeds.draw())(x)
     return keras.layers.Dense(
         cnn.n_classes_, activation="softmax", kernel_initializer=seeds.glorot()
@@ -159,23 +160,25 @@ def _network(cnn, images, seeds):
 
 def _augmentation_layers(cnn, x, seeds):
     # Keras' random layers act when training and pass images through
-    # unchanged at predict, like the fit-time-only samplers.
+    # unchanged at predict, like the fit-time-only samplers. Pixels moved in
+    # from outside the frame mirror the photo's border (Keras' "reflect")
+    # rather than smear its edge pixels ("nearest").
     if cnn.random_flip:
         x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
     if cnn.random_rotation:
         x = keras.layers.RandomRotation(
-            cnn.random_rotation / 360, fill_mode="nearest", seed=seeds.draw()
+            cnn.random_rotation / 360, fill_mode="reflect", seed=seeds.draw()
         )(x)
     if cnn.random_shift:
         x = keras.layers.RandomTranslation(
             cnn.random_shift,
             cnn.random_shift,
-            fill_mode="nearest",
+            fill_mode="reflect",
             seed=seeds.draw(),
         )(x)
     zoom = zoom_range(cnn.random_zoom)
     if any(zoom):
-        x = keras.layers.RandomZoom(zoom, fill_mode="nearest", seed=seeds.draw())(x)
+        x = keras.layers.RandomZoom(zoom, fill_mode="reflect", seed=seeds.draw())(x)
     # The loader's pixels are in [0, 1].
     if cnn.random_brightness:
         x = keras.layers.RandomBrightness(
@@ -223,10 +226,9 @@ def _conv_block(cnn, x, filters, seeds):
             kernel_initializer=seeds.glorot(),
         )(x)
         if cnn.batch_norm:
-            # Faster-moving statistics than Keras' 0.99: with a few hundred
-            # steps per fit the slow default leaves inference statistics
-            # far from the training ones.
-            x = FusedBatchNormalization(momentum=0.9)(x)
+            x = FusedBatchNormalization()(x)
         x = keras.layers.Activation("relu")(x)
     x = keras.layers.MaxPooling2D(2, padding="same")(x)
-    return keras.layers.Dropout(cnn.dropout, seed=seeds.draw())(x)
+    if cnn.block_dropout:
+        x = keras.layers.Dropout(cnn.block_dropout, seed=seeds.draw())(x)
+    return x

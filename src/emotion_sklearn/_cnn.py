@@ -1,7 +1,5 @@
 """EmotionCNNClassifier: a Keras CNN that is a scikit-learn classifier."""
 
-import functools
-import math
 from numbers import Integral, Real
 
 import keras
@@ -11,6 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._architecture import build_model, zoom_range
+from ._schedules import CosineDecayPerStep
 from ._scikeras_seam import ScikerasSeam
 from ._shapes import resolve_image_size
 from ._sklearn_seam import Interval, StrOptions
@@ -26,19 +25,16 @@ _PREDICT_BATCH = 512
 _ROW_BLOCK = 16
 
 
-def _cosine_learning_rate(epoch, _current, *, start, epochs):
-    return start * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))
-
-
 class EmotionCNNClassifier(ScikerasSeam):
     """A convolutional network for face images, as a scikit-learn classifier.
 
     It takes the flat grayscale rows that :class:`ImageLoader` makes,
     reshapes them to images inside the network and learns ``n_blocks``
     convolution blocks. Each block is two ``kernel_size`` convolutions
-    (optionally batch-normalised), max pooling and dropout; block ``b``
-    (counting from 0) has ``filters * 2**b`` filters. A global average pooling
-    (or a flatten) layer, an optional dense layer and a softmax follow.
+    (optionally batch-normalised), max pooling and optional dropout; block
+    ``b`` (counting from 0) has ``filters * 2**b`` filters. A global average
+    pooling (or a flatten) layer, an optional dense layer, dropout and a
+    softmax follow.
 
     The defaults are the package's recommended recipe: one network of three
     blocks (16 to 64 filters) trained for a fixed 30 epochs with AdamW and
@@ -64,8 +60,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         Filters in the first block; each further block doubles them.
     kernel_size : int, default=3
         Side of the square convolution kernels.
-    dropout : float, default=0.25
-        Dropout rate after each block and after the dense layer.
+    dropout : float, default=0.3
+        Dropout rate of the features the softmax reads (after the pooling,
+        or after the dense layer when there is one).
+    block_dropout : float, default=0.0
+        Dropout rate after each convolution block; 0 leaves it out.
     dense_units : int, default=0
         Units of the hidden dense layer; 0 leaves it out.
     n_networks : int, default=1
@@ -84,8 +83,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         Decoupled weight decay (AdamW) per step, as a fraction of the
         learning rate's step; 0 trains with Adam.
     lr_schedule : {"constant", "cosine", "plateau"}, default="cosine"
-        "cosine" lowers the learning rate each epoch along a half cosine,
-        from ``learning_rate`` at the first epoch towards 0 at ``epochs``.
+        "cosine" lowers the learning rate at every training step along a
+        half cosine, from ``learning_rate`` at the first step to 0 after the
+        last step of epoch ``epochs``.
         "plateau" multiplies it by 0.3 whenever the validation loss (the
         training loss without early stopping) has not improved for
         ``max(1, n_iter_no_change // 3)`` epochs, down to 1% of
@@ -215,6 +215,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "filters": [Interval(Integral, 1, None, closed="left")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "block_dropout": [Interval(Real, 0, 1, closed="left")],
         "dense_units": [Interval(Integral, 0, None, closed="left")],
         "n_networks": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean"],
@@ -255,7 +256,8 @@ class EmotionCNNClassifier(ScikerasSeam):
         n_blocks=3,
         filters=16,
         kernel_size=3,
-        dropout=0.25,
+        dropout=0.3,
+        block_dropout=0.0,
         dense_units=0,
         n_networks=1,
         batch_norm=True,
@@ -293,6 +295,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.filters = filters
         self.kernel_size = kernel_size
         self.dropout = dropout
+        self.block_dropout = block_dropout
         self.dense_units = dense_units
         self.n_networks = n_networks
         self.batch_norm = batch_norm
@@ -520,10 +523,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         """The Keras callbacks the parameters ask for, in the order they act."""
         callbacks = []
         if self.lr_schedule == "cosine":
-            schedule = functools.partial(
-                _cosine_learning_rate, start=self.learning_rate, epochs=self.epochs
-            )
-            callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
+            callbacks.append(CosineDecayPerStep(self.learning_rate, self.epochs))
         if self.ema_momentum is not None:
             # Before EarlyStopping: the averaged weights are in the model when
             # it scores and keeps the best epoch. Without early stopping Keras

@@ -19,8 +19,10 @@ class FusedBatchNormalization(keras.layers.Layer):
 
     Parameters
     ----------
-    momentum : float, default=0.9
-        Weight of the old moving statistics at each training step.
+    momentum : float, default=0.99
+        Weight of the old moving statistics at each training step (Keras'
+        default): the statistics used at predict time average about the
+        last hundred batches, not the last few.
     epsilon : float, default=1e-3
         Added to the variance before taking its square root.
     **kwargs : dict
@@ -37,7 +39,7 @@ class FusedBatchNormalization(keras.layers.Layer):
     True
     """
 
-    def __init__(self, momentum=0.9, epsilon=1e-3, **kwargs):
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
         self.epsilon = epsilon
