@@ -418,6 +418,7 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
         ("weight_decay", -1e-4),
         ("class_prior", "balanced"),
         ("class_weight_exponent", 1.5),
+        ("block_dropout", 1.0),
     ],
 )
 def test_bad_augmentation_and_schedule_parameters_are_named(param, value):
