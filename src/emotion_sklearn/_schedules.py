@@ -40,7 +40,6 @@ class CosineDecayPerStep(keras.callbacks.Callback):
         self.start = start
         self.epochs = epochs
         self._epoch = 0
-        self._epoch_rate = start
 
     def rate_at(self, step, steps_per_epoch):
         """The learning rate of training step ``step`` (counted from 0)."""
@@ -56,9 +55,8 @@ class CosineDecayPerStep(keras.callbacks.Callback):
         steps = self.params["steps"]
         rate = self.rate_at(self._epoch * steps + batch, steps)
         self.model.optimizer.learning_rate = rate
-        if batch == 0:
-            self._epoch_rate = rate
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = self._epoch_rate
+            steps = self.params["steps"]
+            logs["learning_rate"] = self.rate_at(epoch * steps, steps)
