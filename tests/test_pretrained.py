@@ -1,13 +1,20 @@
 """The model shipped in the package: what it is, and predict without a model."""
 
 import json
+import warnings
+import zipfile
 
 import numpy as np
 import pytest
 from PIL import Image
 from skimage.data import astronaut
 
-from emotion_sklearn import detect_emotions, load_pretrained, make_emotion_pipeline
+from emotion_sklearn import (
+    ModelFileWarning,
+    detect_emotions,
+    load_pretrained,
+    make_emotion_pipeline,
+)
 from emotion_sklearn._pretrained import pretrained_path
 from emotion_sklearn.cli import main
 
@@ -37,6 +44,16 @@ def test_the_shipped_model_is_the_recipe_on_main(shipped):
         else:
             assert type(ours) is type(expected), name
             assert ours.get_params(deep=False) == expected.get_params(deep=False), name
+
+
+def test_the_shipped_network_is_the_one_this_code_builds():
+    """Fails when the network code changed and the file was not rebuilt."""
+    with pretrained_path() as path, zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert "network" in manifest["steps"][-1]["fitted"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelFileWarning)
+        load_pretrained()
 
 
 def test_the_shipped_file_is_small_and_checked(shipped):

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ._faces import FaceFinder
+from ._fingerprint import network_fingerprint, warn_if_rebuilt_differently
 
 FORMAT = "emotion-sklearn-model"
 FORMAT_VERSION = 1
@@ -146,6 +147,7 @@ def _network_state(name, step, arrays):
             else None
         ),
         "n_weights": len(weights),
+        "network": network_fingerprint(step.model_),
         "class_frequencies": step.class_frequencies_.tolist(),
         "trained_prior": step.trained_prior_.tolist(),
         "history": {k: [float(v) for v in vs] for k, vs in step.history_.items()}
@@ -154,7 +156,7 @@ def _network_state(name, step, arrays):
     }
 
 
-def _rebuild_step(described, arrays):
+def _rebuild_step(described, arrays, source):
     if described["class"] is None:
         return "passthrough"
     step = _resolve(described["class"])(
@@ -164,6 +166,12 @@ def _rebuild_step(described, arrays):
         step.set_output(transform=described["output"])
     if "fitted" in described:
         _restore_network(step, described["name"], described["fitted"], arrays)
+        if "network" in described["fitted"]:
+            warn_if_rebuilt_differently(
+                described["fitted"]["network"],
+                step.model_,
+                f"{source} step {described['name']!r}",
+            )
     return step
 
 
@@ -278,6 +286,13 @@ def load_model(path):
     ModelFileError
         The file is not such a model, a part was altered (checksum mismatch),
         or it was written by a newer format version.
+
+    Warns
+    -----
+    ModelFileWarning
+        The network this version builds from the file's parameters differs
+        from the one recorded in the file (files written before networks
+        were recorded are not checked).
     """
     path = Path(path)
     if not is_model_file(path):
@@ -309,8 +324,10 @@ def load_model(path):
         for name, data in parts.items()
         if name.endswith(".npy")
     }
+    source = repr(str(path))
     if "estimator" in manifest:
-        return _rebuild_step(manifest["estimator"], arrays)
+        return _rebuild_step(manifest["estimator"], arrays, source)
+    steps = manifest["steps"]
     return _resolve(manifest["pipeline"])(
-        [(step["name"], _rebuild_step(step, arrays)) for step in manifest["steps"]]
+        [(step["name"], _rebuild_step(step, arrays, source)) for step in steps]
     )

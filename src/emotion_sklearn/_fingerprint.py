@@ -1,0 +1,104 @@
+"""The network a model file's weights were trained in, as plain data.
+
+:func:`~emotion_sklearn.load_model` rebuilds each network from the
+estimator's parameters with the code installed now, then sets the stored
+weights. Weights of the same shapes fit a network that computes something
+else (a layer moved, a standardisation dropped, an activation changed), and
+nothing would fail: the file therefore also records each layer's class and
+configuration, and loading compares them with the network it built.
+"""
+
+import json
+import warnings
+
+
+class ModelFileWarning(UserWarning):
+    """A model file that loads, but into a network other than the one it was saved from.
+
+    Raised by :func:`~emotion_sklearn.load_model` when the layers this version
+    of the package builds from the file's parameters differ from the layers
+    recorded in the file: its predictions may differ from those made before
+    it was saved. Retrain, or load it with the version that wrote it.
+    """
+
+
+def network_fingerprint(model):
+    """Each layer's class and configuration, without the names Keras numbers.
+
+    Parameters
+    ----------
+    model : keras.Model
+
+    Returns
+    -------
+    layers : list of dict
+        ``{"class": ..., "config": ...}`` per layer in the model's order,
+        as JSON data (tuples become lists).
+
+    Examples
+    --------
+    >>> import keras
+    >>> from emotion_sklearn._fingerprint import network_fingerprint
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> [layer["class"] for layer in network_fingerprint(model)]
+    ['Dense']
+    >>> network_fingerprint(model)[0]["config"]["units"]
+    2
+    """
+    layers = []
+    for layer in model.layers:
+        # Keras numbers default names in creation order ("dense_3"): two
+        # builds of one network differ in them.
+        config = {k: v for k, v in layer.get_config().items() if k != "name"}
+        layers.append({"class": type(layer).__name__, "config": config})
+    return json.loads(json.dumps(layers, default=str))
+
+
+def fingerprint_differences(stored, built):
+    """How the layers recorded in a file differ from those built now.
+
+    A configuration key present on one side only is not a difference: a
+    Keras release that adds a setting would otherwise flag every file saved
+    before it.
+
+    Parameters
+    ----------
+    stored, built : list of dict
+        :func:`network_fingerprint` of the saved and the rebuilt network.
+
+    Returns
+    -------
+    differences : list of str
+        Empty when the networks match.
+    """
+    if len(stored) != len(built):
+        return [f"{len(stored)} layers in the file, {len(built)} built"]
+    differences = []
+    for index, (saved, now) in enumerate(zip(stored, built, strict=True)):
+        where = f"layer {index} ({saved['class']})"
+        if saved["class"] != now["class"]:
+            differences.append(f"{where}: a {now['class']} is built in its place")
+            continue
+        for key in sorted(saved["config"].keys() & now["config"].keys()):
+            if saved["config"][key] != now["config"][key]:
+                differences.append(
+                    f"{where} {key}: {saved['config'][key]!r} in the file, "
+                    f"{now['config'][key]!r} built"
+                )
+    return differences
+
+
+def warn_if_rebuilt_differently(stored, model, where):
+    """Warn (:class:`ModelFileWarning`) when ``model`` is not ``stored``'s network."""
+    differences = fingerprint_differences(stored, network_fingerprint(model))
+    if differences:
+        shown = "; ".join(differences[:3])
+        more = f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""
+        warnings.warn(
+            f"{where}: the network this version builds differs from the one the "
+            f"weights were saved from: {shown}{more}. Its predictions may differ "
+            "from those made before saving; retrain, or load it with the "
+            "version of emotion-sklearn that wrote it.",
+            ModelFileWarning,
+            stacklevel=4,
+        )

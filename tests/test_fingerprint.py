@@ -1,0 +1,112 @@
+"""A model file records its network, and loading says when the code builds another."""
+
+import functools
+import hashlib
+import json
+import warnings
+import zipfile
+
+import pytest
+
+from _helpers import tiny_cnn_params
+from emotion_sklearn import (
+    ModelFileWarning,
+    _architecture,
+    load_model,
+    make_emotion_pipeline,
+    save_model,
+)
+from emotion_sklearn._fingerprint import fingerprint_differences
+
+
+@pytest.fixture(scope="module")
+def saved(small_faces, tmp_path_factory):
+    X, y, _ = small_faces
+    model = make_emotion_pipeline(
+        random_state=0,
+        load__image_size=(24, 24),
+        load__face_finder=None,
+        **tiny_cnn_params("cnn__"),
+    )
+    model.set_params(cnn__batch_norm=True).fit(X, y)
+    path = tmp_path_factory.mktemp("fingerprint") / "model.esk"
+    save_model(model, path)
+    return path
+
+
+def test_the_file_records_each_layer(saved):
+    with zipfile.ZipFile(saved) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    layers = manifest["steps"][-1]["fitted"]["network"]
+    classes = [layer["class"] for layer in layers]
+    assert "Conv2D" in classes and "FusedBatchNormalization" in classes
+    assert all("name" not in layer["config"] for layer in layers)
+
+
+def test_the_same_code_loads_it_without_a_warning(saved):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelFileWarning)
+        load_model(saved)
+
+
+def _built_with_other_momentum(monkeypatch):
+    monkeypatch.setattr(
+        _architecture,
+        "FusedBatchNormalization",
+        functools.partial(_architecture.FusedBatchNormalization, momentum=0.5),
+    )
+
+
+def test_a_network_built_differently_is_named_on_load(saved, monkeypatch):
+    _built_with_other_momentum(monkeypatch)
+    with pytest.warns(ModelFileWarning) as caught:
+        load_model(saved)
+    message = str(caught[0].message)
+    assert str(saved) in message and "step 'cnn'" in message
+    assert "(FusedBatchNormalization) momentum: 0.99 in the file, 0.5 built" in message
+
+
+def test_a_file_without_a_recorded_network_is_not_checked(saved, tmp_path, monkeypatch):
+    with zipfile.ZipFile(saved) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(parts["manifest.json"])
+    del manifest["steps"][-1]["fitted"]["network"]
+    parts["manifest.json"] = json.dumps(manifest).encode()
+    checksums = json.loads(parts["checksums.json"])
+    checksums["manifest.json"] = hashlib.sha256(parts["manifest.json"]).hexdigest()
+    parts["checksums.json"] = json.dumps(checksums).encode()
+    older = tmp_path / "older.esk"
+    with zipfile.ZipFile(older, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    _built_with_other_momentum(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelFileWarning)
+        load_model(older)
+
+
+def _layer(cls, **config):
+    return {"class": cls, "config": config}
+
+
+@pytest.mark.parametrize(
+    ("built", "expected"),
+    [
+        ([_layer("Conv2D", filters=4), _layer("Dense", units=2)], []),
+        # A setting that a newer Keras adds (or drops) is not a difference.
+        ([_layer("Conv2D", filters=4, lora=False), _layer("Dense", units=2)], []),
+        (
+            [_layer("Conv2D", filters=8), _layer("Dense", units=2)],
+            ["layer 0 (Conv2D) filters: 4 in the file, 8 built"],
+        ),
+        (
+            [_layer("Conv2D", filters=4), _layer("Dropout", rate=0.3)],
+            ["layer 1 (Dense): a Dropout is built in its place"],
+        ),
+        ([_layer("Conv2D", filters=4)], ["2 layers in the file, 1 built"]),
+    ],
+    ids=["same", "new_key", "value", "class", "count"],
+)
+def test_differences_name_the_layer_and_setting(built, expected):
+    stored = [_layer("Conv2D", filters=4), _layer("Dense", units=2)]
+    assert fingerprint_differences(stored, built) == expected
