@@ -61,6 +61,7 @@ _AUGMENTATIONS = {
     "random_zoom": (0.1, "RandomZoom"),
     "random_brightness": (0.2, "RandomBrightness"),
     "random_contrast": (0.2, "RandomContrast"),
+    "random_downscale": (0.5, "RandomDownscale"),
     "random_blur": (1.0, "RandomGaussianBlur"),
     "random_noise": (0.05, "GaussianNoise"),
     "random_erasing": (0.5, "RandomErasing"),

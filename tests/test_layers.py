@@ -4,6 +4,7 @@ import pytest
 
 from emotion_sklearn._layers import (
     FusedBatchNormalization,
+    RandomDownscale,
     averaged_accuracy,
     member_crossentropy,
 )
@@ -38,6 +39,46 @@ def test_fused_batch_norm_survives_saving(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert loaded.layers[-1].get_config()["momentum"] == 0.8
     np.testing.assert_allclose(loaded(_activations(1)), model(_activations(1)))
+
+
+def _faces(n=64, side=24):
+    """Smooth images with fine stripes, which lower resolutions lose."""
+    rng = np.random.default_rng(0)
+    stripes = (np.arange(side) % 2).astype(np.float32)
+    base = rng.random((n, 1, 1, 1)).astype(np.float32)
+    return np.clip(base * 0.5 + 0.5 * stripes[None, None, :, None], 0, 1) * np.ones(
+        (n, side, side, 1), np.float32
+    )
+
+
+def test_downscale_blurs_some_training_images_and_keeps_their_brightness():
+    x = _faces()
+    out = np.asarray(RandomDownscale(0.5, seed=0)(x, training=True))
+    changed = np.abs(out - x).max(axis=(1, 2, 3)) > 1e-3
+    # One of five resolutions is the full one.
+    assert 0.5 < changed.mean() < 0.95
+    np.testing.assert_allclose(
+        out.mean(axis=(1, 2, 3)), x.mean(axis=(1, 2, 3)), atol=0.02
+    )
+    # Lost resolution flattens the one-pixel stripes.
+    assert out[changed].std(axis=2).mean() < x[changed].std(axis=2).mean()
+
+
+def test_downscale_passes_images_through_outside_training():
+    x = _faces(8)
+    np.testing.assert_array_equal(RandomDownscale(0.5, seed=0)(x), x)
+    np.testing.assert_array_equal(RandomDownscale(0.0)(x, training=True), x)
+
+
+def test_downscale_is_repeatable_with_a_seed_and_survives_saving(tmp_path):
+    x = _faces(16)
+    first = RandomDownscale(0.6, seed=3)(x, training=True)
+    np.testing.assert_array_equal(RandomDownscale(0.6, seed=3)(x, training=True), first)
+    inputs = keras.Input(shape=(24, 24, 1))
+    model = keras.Model(inputs, RandomDownscale(0.6, seed=3)(inputs))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.layers[-1].get_config()["factor"] == 0.6
 
 
 def test_member_losses_are_each_networks_own():

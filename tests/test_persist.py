@@ -40,6 +40,7 @@ PIPELINES = {
         "augment": RotationAugmenter(orientations=("flip_horizontal",)),
         "resample": RandomOverSampler(),
         # Layers that act only in training must rebuild all the same.
+        "cnn__random_downscale": 0.5,
         "cnn__random_blur": 1.0,
         "cnn__random_noise": 0.05,
         "cnn__random_erasing": 0.5,

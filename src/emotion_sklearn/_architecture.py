@@ -16,6 +16,7 @@ import numpy as np
 from ._layers import (
     FusedBatchNormalization,
     ImageStandardization,
+    RandomDownscale,
     averaged_accuracy,
     member_crossentropy,
 )
@@ -193,7 +194,11 @@ def _augmentation_layers(cnn, x, seeds):
 
 def _quality_layers(cnn, x, seeds):
     # Film stills and news photos differ in sharpness and grain; blur and
-    # noise vary both within every class.
+    # noise vary both within every class. Most film stills are a few dozen
+    # pixels wide, news photos 350: lower resolution, too, must not tell a
+    # class.
+    if cnn.random_downscale:
+        x = RandomDownscale(cnn.random_downscale, seed=seeds.draw())(x)
     if cnn.random_blur:
         x = keras.layers.RandomGaussianBlur(
             factor=(0.0, 1.0),

@@ -113,6 +113,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         pixel range.
     random_contrast : float, default=0.3
         Raise or lower training images' contrast by up to this fraction.
+    random_downscale : float in [0, 1), default=0.0
+        Show each training image at a resolution drawn from ``1 -
+        random_downscale`` of its side to its full side (shrunk, then
+        enlarged back), so that a low-resolution photo does not tell a class.
+        0 keeps every image sharp.
     random_blur : float, default=0.0
         Blur about half the training images with a Gaussian whose standard
         deviation, drawn afresh for each batch, is up to this many pixels
@@ -230,6 +235,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "random_zoom": [Interval(Real, 0, 1, closed="left"), tuple],
         "random_brightness": [Interval(Real, 0, 1, closed="left")],
         "random_contrast": [Interval(Real, 0, 1, closed="left")],
+        "random_downscale": [Interval(Real, 0, 1, closed="left")],
         "random_blur": [Interval(Real, 0, None, closed="left")],
         "random_noise": [Interval(Real, 0, None, closed="left")],
         "random_erasing": [Interval(Real, 0, 1, closed="both")],
@@ -272,6 +278,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         random_zoom=(0.4, 0.15),
         random_brightness=0.3,
         random_contrast=0.3,
+        random_downscale=0.0,
         random_blur=0.0,
         random_noise=0.0,
         random_erasing=0.0,
@@ -310,6 +317,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.random_zoom = random_zoom
         self.random_brightness = random_brightness
         self.random_contrast = random_contrast
+        self.random_downscale = random_downscale
         self.random_blur = random_blur
         self.random_noise = random_noise
         self.random_erasing = random_erasing

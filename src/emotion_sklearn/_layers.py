@@ -1,8 +1,9 @@
-"""Keras pieces of EmotionCNNClassifier's network that Keras lacks on the CPU."""
+"""Pieces of EmotionCNNClassifier's network that Keras lacks, or lacks fast on a CPU."""
 
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -84,6 +85,65 @@ class FusedBatchNormalization(keras.layers.Layer):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
         }
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
+class RandomDownscale(keras.layers.Layer):
+    """Training images shrunk by a random factor and resized back to their size.
+
+    Each image of a batch is shown at one of five resolutions from ``1 -
+    factor`` of its side up to the full side (area-averaged down, bilinear
+    back up), as if the photo had been taken smaller and enlarged, the way
+    low-resolution film stills reach the network. Images pass unchanged
+    outside training.
+
+    Parameters
+    ----------
+    factor : float in [0, 1)
+        Largest fraction of the side lost; 0 changes nothing.
+    seed : int or None, default=None
+        Seed of the choice of resolution.
+    **kwargs : dict
+        Passed on to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn._layers import RandomDownscale
+    >>> x = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")
+    >>> layer = RandomDownscale(0.5, seed=0)
+    >>> bool(np.array_equal(np.asarray(layer(x)), x))
+    True
+    >>> np.asarray(layer(x, training=True)).shape
+    (4, 8, 8, 1)
+    """
+
+    def __init__(self, factor, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+        self.seed = seed
+        self._generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or not self.factor:
+            return inputs
+        height, width = inputs.shape[1], inputs.shape[2]
+        versions = [inputs]
+        for scale in np.linspace(1 - self.factor, 1, 5)[:-1]:
+            size = (max(1, round(height * scale)), max(1, round(width * scale)))
+            small = tf.image.resize(inputs, size, method="area")
+            versions.append(tf.image.resize(small, (height, width), "bilinear"))
+        choice = keras.random.randint(
+            tf.shape(inputs)[:1], 0, len(versions), seed=self._generator
+        )
+        stacked = tf.stack(versions, axis=1)
+        return tf.gather(stacked, choice, axis=1, batch_dims=1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
