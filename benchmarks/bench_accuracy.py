@@ -35,6 +35,12 @@ Methods (loader in brackets):
 - ``quality_augmentation``, ``mild_augmentation``, ``no_zoom_or_lighting``:
   the default with blur, noise and erasing added; with zoom and lighting
   changes halved; without them [its own loader];
+- ``downscale``: the default recipe, each training image also shown at lower
+  resolutions (``random_downscale=0.6``) [face];
+- ``class_weight_1``: the default recipe with fully balanced class weights
+  (``class_weight_exponent=1.0``) [face];
+- ``margin25``: the default recipe on faces cropped with a 25% margin
+  (``FaceFinder(margin=0.25)``) [face_margin25];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
 - ``plain_script_uniform``: the same network, its probabilities read under a
@@ -100,6 +106,7 @@ LOADERS = {
     "face": {"face_finder": FaceFinder("haar")},
     "face_lbp": {"face_finder": FaceFinder("lbp")},
     "face_profiles": {"face_finder": FaceFinder("haar", profiles=True)},
+    "face_margin25": {"face_finder": FaceFinder("haar", margin=0.25)},
 }
 
 
@@ -238,6 +245,9 @@ def make_methods(epochs=None, seed=0):
                 random_contrast=0.15,
             ),
         ),
+        "downscale": (faces, variant(None, random_downscale=0.6)),
+        "class_weight_1": (faces, variant(None, class_weight_exponent=1.0)),
+        "margin25": ("face_margin25", variant()),
         "no_zoom_or_lighting": (
             faces,
             variant(None, random_zoom=0.0, random_brightness=0.0, random_contrast=0.0),
