@@ -37,6 +37,7 @@ Methods (loader in brackets):
   changes halved; without them [its own loader];
 - ``downscale``: the default recipe, each training image also shown at lower
   resolutions (``random_downscale=0.6``) [face];
+- ``no_dropout``: the default recipe without dropout (``dropout=0.0``) [face];
 - ``class_weight_1``: the default recipe with fully balanced class weights
   (``class_weight_exponent=1.0``) [face];
 - ``margin25``: the default recipe on faces cropped with a 25% margin
@@ -247,6 +248,7 @@ def make_methods(epochs=None, seed=0):
         ),
         "downscale": (faces, variant(None, random_downscale=0.6)),
         "class_weight_1": (faces, variant(None, class_weight_exponent=1.0)),
+        "no_dropout": (faces, variant(None, dropout=0.0)),
         "margin25": ("face_margin25", variant()),
         "no_zoom_or_lighting": (
             faces,
