@@ -62,6 +62,7 @@ def test_a_network_built_differently_is_named_on_load(saved, monkeypatch):
     with pytest.warns(ModelFileWarning) as caught:
         load_model(saved)
     message = str(caught[0].message)
+    assert caught[0].filename == __file__  # points at the call of load_model
     assert str(saved) in message and "step 'cnn'" in message
     assert "(FusedBatchNormalization) momentum: 0.99 in the file, 0.5 built" in message
 

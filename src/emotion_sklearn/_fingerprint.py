@@ -9,7 +9,6 @@ configuration, and loading compares them with the network it built.
 """
 
 import json
-import warnings
 
 
 class ModelFileWarning(UserWarning):
@@ -88,17 +87,16 @@ def fingerprint_differences(stored, built):
     return differences
 
 
-def warn_if_rebuilt_differently(stored, model, where):
-    """Warn (:class:`ModelFileWarning`) when ``model`` is not ``stored``'s network."""
+def mismatch_message(stored, model, where):
+    """Why ``model`` is not ``stored``'s network, or None when it is."""
     differences = fingerprint_differences(stored, network_fingerprint(model))
-    if differences:
-        shown = "; ".join(differences[:3])
-        more = f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""
-        warnings.warn(
-            f"{where}: the network this version builds differs from the one the "
-            f"weights were saved from: {shown}{more}. Its predictions may differ "
-            "from those made before saving; retrain, or load it with the "
-            "version of emotion-sklearn that wrote it.",
-            ModelFileWarning,
-            stacklevel=4,
-        )
+    if not differences:
+        return None
+    shown = "; ".join(differences[:3])
+    more = f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""
+    return (
+        f"{where}: the network this version builds differs from the one the "
+        f"weights were saved from: {shown}{more}. Its predictions may differ "
+        "from those made before saving; retrain, or load it with the "
+        "version of emotion-sklearn that wrote it."
+    )

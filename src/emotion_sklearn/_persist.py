@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import io
 import json
+import warnings
 import zipfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ._faces import FaceFinder
-from ._fingerprint import network_fingerprint, warn_if_rebuilt_differently
+from ._fingerprint import ModelFileWarning, mismatch_message, network_fingerprint
 
 FORMAT = "emotion-sklearn-model"
 FORMAT_VERSION = 1
@@ -156,7 +157,8 @@ def _network_state(name, step, arrays):
     }
 
 
-def _rebuild_step(described, arrays, source):
+def _rebuild_step(described, arrays, networks):
+    """The step ``described``; a recorded network goes into ``networks`` to check."""
     if described["class"] is None:
         return "passthrough"
     step = _resolve(described["class"])(
@@ -167,11 +169,7 @@ def _rebuild_step(described, arrays, source):
     if "fitted" in described:
         _restore_network(step, described["name"], described["fitted"], arrays)
         if "network" in described["fitted"]:
-            warn_if_rebuilt_differently(
-                described["fitted"]["network"],
-                step.model_,
-                f"{source} step {described['name']!r}",
-            )
+            networks[described["name"]] = described["fitted"]["network"], step
     return step
 
 
@@ -324,10 +322,18 @@ def load_model(path):
         for name, data in parts.items()
         if name.endswith(".npy")
     }
-    source = repr(str(path))
+    networks = {}
     if "estimator" in manifest:
-        return _rebuild_step(manifest["estimator"], arrays, source)
-    steps = manifest["steps"]
-    return _resolve(manifest["pipeline"])(
-        [(step["name"], _rebuild_step(step, arrays, source)) for step in steps]
-    )
+        model = _rebuild_step(manifest["estimator"], arrays, networks)
+    else:
+        steps = manifest["steps"]
+        model = _resolve(manifest["pipeline"])(
+            [(step["name"], _rebuild_step(step, arrays, networks)) for step in steps]
+        )
+    for name, (recorded, step) in networks.items():
+        message = mismatch_message(
+            recorded, step.model_, f"{str(path)!r} step {name!r}"
+        )
+        if message:
+            warnings.warn(message, ModelFileWarning, stacklevel=2)
+    return model
