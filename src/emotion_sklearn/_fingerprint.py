@@ -14,7 +14,7 @@ import json
 class ModelFileWarning(UserWarning):
     """A model file that loads, but into a network other than the one it was saved from.
 
-    Raised by :func:`~emotion_sklearn.load_model` when the layers this version
+    Issued by :func:`~emotion_sklearn.load_model` when the layers this version
     of the package builds from the file's parameters differ from the layers
     recorded in the file: its predictions may differ from those made before
     it was saved. Retrain, or load it with the version that wrote it.
