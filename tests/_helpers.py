@@ -1,5 +1,9 @@
 """Helpers the test modules import (conftest holds the fixtures)."""
 
+import hashlib
+import json
+import zipfile
+
 import numpy as np
 
 EMOTIONS = ("anger", "happiness", "neutral", "sadness")
@@ -79,3 +83,27 @@ def write_synthetic_dataset(root, n_people=32, per_person=5, seed=0):
             lines.append(f"1,{name},{emotion.upper() if k == 0 else emotion}")
     (root / "data" / "legend.csv").write_text("\n".join(lines) + "\n")
     return root
+
+
+def model_file_parts(path):
+    """The parts of a model file, by name."""
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def with_manifest(parts, manifest):
+    """``parts`` with ``manifest`` in place and its checksum recomputed."""
+    parts = dict(parts)
+    parts["manifest.json"] = json.dumps(manifest).encode()
+    checksums = json.loads(parts["checksums.json"])
+    checksums["manifest.json"] = hashlib.sha256(parts["manifest.json"]).hexdigest()
+    parts["checksums.json"] = json.dumps(checksums).encode()
+    return parts
+
+
+def zip_parts(parts, path):
+    """Write ``parts`` as a zip at ``path``; returns ``path``."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path

@@ -1,14 +1,12 @@
 """A model file records its network, and loading says when the code builds another."""
 
 import functools
-import hashlib
 import json
 import warnings
-import zipfile
 
 import pytest
 
-from _helpers import tiny_cnn_params
+from _helpers import model_file_parts, tiny_cnn_params, with_manifest, zip_parts
 from emotion_sklearn import (
     ModelFileWarning,
     _architecture,
@@ -35,8 +33,7 @@ def saved(small_faces, tmp_path_factory):
 
 
 def test_the_file_records_each_layer(saved):
-    with zipfile.ZipFile(saved) as archive:
-        manifest = json.loads(archive.read("manifest.json"))
+    manifest = json.loads(model_file_parts(saved)["manifest.json"])
     layers = manifest["steps"][-1]["fitted"]["network"]
     classes = [layer["class"] for layer in layers]
     assert "Conv2D" in classes and "FusedBatchNormalization" in classes
@@ -68,18 +65,10 @@ def test_a_network_built_differently_is_named_on_load(saved, monkeypatch):
 
 
 def test_a_file_without_a_recorded_network_is_not_checked(saved, tmp_path, monkeypatch):
-    with zipfile.ZipFile(saved) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts = model_file_parts(saved)
     manifest = json.loads(parts["manifest.json"])
     del manifest["steps"][-1]["fitted"]["network"]
-    parts["manifest.json"] = json.dumps(manifest).encode()
-    checksums = json.loads(parts["checksums.json"])
-    checksums["manifest.json"] = hashlib.sha256(parts["manifest.json"]).hexdigest()
-    parts["checksums.json"] = json.dumps(checksums).encode()
-    older = tmp_path / "older.esk"
-    with zipfile.ZipFile(older, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+    older = zip_parts(with_manifest(parts, manifest), tmp_path / "older.esk")
     _built_with_other_momentum(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ModelFileWarning)

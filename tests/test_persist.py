@@ -1,12 +1,10 @@
 """save_model and load_model: round trips, refusals, and files that were altered."""
 
-import hashlib
 import io
 import json
 import pickle
 import subprocess
 import sys
-import zipfile
 
 import keras
 import numpy as np
@@ -14,7 +12,7 @@ import pytest
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.ensemble import VotingClassifier
 
-from _helpers import tiny_cnn_params
+from _helpers import model_file_parts, tiny_cnn_params, with_manifest, zip_parts
 from emotion_sklearn import (
     EmotionCNNClassifier,
     FaceFinder,
@@ -116,15 +114,7 @@ def saved_parts(small_faces, tmp_path_factory):
     """The parts of a saved model file, by name."""
     path = tmp_path_factory.mktemp("saved") / "model.esk"
     save_model(_fit(small_faces), path)
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _zip(parts, path):
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return path
+    return model_file_parts(path)
 
 
 def test_an_altered_part_is_refused(saved_parts, tmp_path):
@@ -132,19 +122,15 @@ def test_an_altered_part_is_refused(saved_parts, tmp_path):
     weights = next(name for name in parts if name.endswith(".npy"))
     parts[weights] = parts[weights][:-4] + b"\x00\x00\x80\x3f"
     with pytest.raises(ModelFileError, match=r"altered.*SHA-256"):
-        load_model(_zip(parts, tmp_path / "altered.esk"))
+        load_model(zip_parts(parts, tmp_path / "altered.esk"))
 
 
 def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
-    parts = dict(saved_parts)
-    manifest = json.loads(parts["manifest.json"])
+    manifest = json.loads(saved_parts["manifest.json"])
     manifest["steps"][0]["class"] = "os.system"
-    parts["manifest.json"] = json.dumps(manifest).encode()
-    checksums = json.loads(parts["checksums.json"])
-    checksums["manifest.json"] = hashlib.sha256(parts["manifest.json"]).hexdigest()
-    parts["checksums.json"] = json.dumps(checksums).encode()
+    parts = with_manifest(saved_parts, manifest)
     with pytest.raises(ModelFileError, match=r"may not: 'os\.system'"):
-        load_model(_zip(parts, tmp_path / "crafted.esk"))
+        load_model(zip_parts(parts, tmp_path / "crafted.esk"))
 
 
 @pytest.mark.parametrize(

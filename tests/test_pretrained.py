@@ -2,13 +2,13 @@
 
 import json
 import warnings
-import zipfile
 
 import numpy as np
 import pytest
 from PIL import Image
 from skimage.data import astronaut
 
+from _helpers import model_file_parts
 from emotion_sklearn import (
     ModelFileWarning,
     detect_emotions,
@@ -48,8 +48,8 @@ def test_the_shipped_model_is_the_recipe_on_main(shipped):
 
 def test_the_shipped_network_is_the_one_this_code_builds():
     """Fails when the network code changed and the file was not rebuilt."""
-    with pretrained_path() as path, zipfile.ZipFile(path) as archive:
-        manifest = json.loads(archive.read("manifest.json"))
+    with pretrained_path() as path:
+        manifest = json.loads(model_file_parts(path)["manifest.json"])
     assert "network" in manifest["steps"][-1]["fitted"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ModelFileWarning)
