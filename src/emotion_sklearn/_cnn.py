@@ -33,8 +33,8 @@ class EmotionCNNClassifier(ScikerasSeam):
     convolution blocks. Each block is two ``kernel_size`` convolutions
     (optionally batch-normalised), max pooling and optional dropout; block
     ``b`` (counting from 0) has ``filters * 2**b`` filters. A global average
-    pooling (or a flatten) layer, an optional dense layer, dropout and a
-    softmax follow.
+    pooling (or a flatten) layer, an optional dense layer, optional dropout
+    and a softmax follow.
 
     The defaults are the package's recommended recipe: one network of three
     blocks (16 to 64 filters) trained for a fixed 30 epochs with AdamW and
