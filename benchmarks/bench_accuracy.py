@@ -183,6 +183,7 @@ FACE_CROP_RECIPE = {
     "dense_units": 0,
     "dropout": 0.3,
     "n_networks": 1,
+    "histogram_equalization": False,
     "image_standardization": True,
     "class_weight": "balanced",
     "class_weight_exponent": 0.75,
@@ -308,6 +309,10 @@ def make_methods(epochs=None, seed=0):
             variant(None, FACE_CROP_RECIPE, class_weight_exponent=1.0),
         ),
         "no_dropout": (faces, variant(None, FACE_CROP_RECIPE, dropout=0.0)),
+        "equalized": (
+            faces,
+            variant(None, FACE_CROP_RECIPE, histogram_equalization=True),
+        ),
         "margin25": ("face_margin25", variant(None, FACE_CROP_RECIPE)),
         "no_zoom_or_lighting": (
             faces,

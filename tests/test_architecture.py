@@ -101,6 +101,14 @@ def test_standardization_follows_its_parameter():
     )
 
 
+def test_histogram_equalization_comes_before_augmentation():
+    types = _layer_types(build_model(_spec(histogram_equalization=True), 0))
+    assert types.index("HistogramEqualization") < types.index("RandomFlip")
+    assert "HistogramEqualization" not in _layer_types(
+        build_model(_spec(histogram_equalization=False), 0)
+    )
+
+
 @pytest.mark.parametrize(("sigma", "kernel"), [(0.2, 3), (1.0, 5), (2.0, 7)])
 def test_blur_kernel_grows_with_its_width_and_always_blurs(sigma, kernel):
     model = build_model(_spec(random_blur=sigma), seed=0)

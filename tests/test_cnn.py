@@ -286,6 +286,16 @@ def test_a_bad_zoom_pair_is_named(zoom):
         _cnn(random_zoom=zoom).fit(X, y)
 
 
+def test_histogram_equalization_ignores_brightness_and_contrast():
+    _, y = _toy()
+    X = np.random.default_rng(0).random((len(y), 64), dtype=np.float32)
+    cnn = _cnn(random_state=0, histogram_equalization=True, epochs=1).fit(X, y)
+    dimmer = X * 0.5 + 0.2
+    np.testing.assert_allclose(
+        cnn.predict_proba(dimmer), cnn.predict_proba(X), rtol=1e-4, atol=1e-5
+    )
+
+
 def test_image_standardization_ignores_brightness_and_contrast():
     _, y = _toy()
     X = np.random.default_rng(0).random((len(y), 64), dtype=np.float32)

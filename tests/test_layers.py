@@ -1,9 +1,11 @@
 import keras
 import numpy as np
 import pytest
+from skimage.exposure import equalize_hist
 
 from emotion_sklearn._layers import (
     FusedBatchNormalization,
+    HistogramEqualization,
     RandomDownscale,
     averaged_accuracy,
     member_crossentropy,
@@ -79,6 +81,37 @@ def test_downscale_is_repeatable_with_a_seed_and_survives_saving(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert loaded.layers[-1].get_config()["factor"] == 0.6
+
+
+@pytest.mark.parametrize("bins", [16, 64])
+def test_histogram_equalization_is_scikit_images(bins):
+    rng = np.random.default_rng(0)
+    x = rng.random((6, 24, 24, 1), dtype=np.float32) ** rng.uniform(
+        0.3, 3, (6, 1, 1, 1)
+    )
+    out = np.asarray(HistogramEqualization(bins)(x))
+    expected = np.stack([equalize_hist(image[..., 0], nbins=bins) for image in x])
+    np.testing.assert_allclose(out[..., 0], expected, atol=1e-5)
+
+
+def test_histogram_equalization_ignores_brightness_and_contrast():
+    x = np.random.default_rng(1).random((4, 24, 24, 1), dtype=np.float32)
+    darker = np.asarray(HistogramEqualization()(0.1 + 0.5 * x))
+    np.testing.assert_allclose(
+        darker, np.asarray(HistogramEqualization()(x)), atol=1e-5
+    )
+    flat = np.full((2, 8, 8, 1), 0.3, dtype=np.float32)
+    np.testing.assert_array_equal(HistogramEqualization()(flat), 0.5)
+
+
+def test_histogram_equalization_survives_saving(tmp_path):
+    inputs = keras.Input(shape=(24, 24, 1))
+    model = keras.Model(inputs, HistogramEqualization(bins=32)(inputs))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.layers[-1].get_config()["bins"] == 32
+    x = _faces(4)
+    np.testing.assert_allclose(loaded.predict_on_batch(x), model.predict_on_batch(x))
 
 
 def test_member_losses_are_each_networks_own():

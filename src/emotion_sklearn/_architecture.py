@@ -1,11 +1,11 @@
 """The Keras network an :class:`EmotionCNNClassifier` trains.
 
 :func:`build_model` turns the estimator's parameters into a compiled Keras
-model: in-network augmentation (active only while training), optional
-per-image standardisation, blocks of two convolutions, pooling and a softmax,
-or several such networks side by side. Every random layer and initializer
-draws its seed from :class:`LayerSeeds`, so a seeded fit builds the same
-network every time.
+model: optional histogram equalisation, in-network augmentation (active only
+while training), optional per-image standardisation, blocks of two
+convolutions, pooling and a softmax, or several such networks side by side.
+Every random layer and initializer draws its seed from :class:`LayerSeeds`,
+so a seeded fit builds the same network every time.
 """
 
 from numbers import Real
@@ -15,6 +15,7 @@ import numpy as np
 
 from ._layers import (
     FusedBatchNormalization,
+    HistogramEqualization,
     ImageStandardization,
     RandomDownscale,
     averaged_accuracy,
@@ -139,7 +140,8 @@ def _optimizer(cnn):
 
 
 def _network(cnn, images, seeds):
-    x = _augmentation_layers(cnn, images, seeds)
+    x = HistogramEqualization()(images) if cnn.histogram_equalization else images
+    x = _augmentation_layers(cnn, x, seeds)
     if cnn.image_standardization:
         x = ImageStandardization()(x)
     for block in range(cnn.n_blocks):

@@ -131,6 +131,12 @@ class EmotionCNNClassifier(ScikerasSeam):
         image with noise, with a probability drawn between 0 and this for each
         image (Keras' ``RandomErasing``), so that no one part of the face
         decides. 0 erases nothing.
+    histogram_equalization : bool, default=False
+        Spread each image's grey levels evenly over [0, 1] inside the
+        network, before augmentation, when training and predicting alike
+        (histogram equalisation, as :func:`skimage.exposure.equalize_hist`
+        with 64 bins): a photo's brightness and contrast then do not matter,
+        and its tone curve little.
     image_standardization : bool, default=True
         Shift and scale each image to mean 0 and standard deviation 1 inside
         the network, after augmentation, when training and predicting alike:
@@ -239,6 +245,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "random_blur": [Interval(Real, 0, None, closed="left")],
         "random_noise": [Interval(Real, 0, None, closed="left")],
         "random_erasing": [Interval(Real, 0, 1, closed="both")],
+        "histogram_equalization": ["boolean"],
         "image_standardization": ["boolean"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -282,6 +289,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         random_blur=0.0,
         random_noise=0.0,
         random_erasing=0.0,
+        histogram_equalization=False,
         image_standardization=True,
         epochs=30,
         batch_size=64,
@@ -321,6 +329,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.random_blur = random_blur
         self.random_noise = random_noise
         self.random_erasing = random_erasing
+        self.histogram_equalization = histogram_equalization
         self.image_standardization = image_standardization
         self.epochs = epochs
         self.batch_size = batch_size
