@@ -33,7 +33,11 @@ _FRESH_PROCESS = (
 
 PIPELINES = {
     "default_steps": {},
-    "non_square_two_networks": {"load__image_size": (20, 12), "cnn__n_networks": 2},
+    "non_square_two_networks_equalized": {
+        "load__image_size": (20, 12),
+        "cnn__n_networks": 2,
+        "cnn__histogram_equalization": True,
+    },
     "augment_and_oversample": {
         "augment": RotationAugmenter(orientations=("flip_horizontal",)),
         "resample": RandomOverSampler(),
