@@ -515,7 +515,7 @@ def test_a_bad_class_prior_is_named(prior):
 
 def test_a_uniform_prior_undoes_tempered_class_weights():
     X, y = _imbalanced()
-    cnn = _cnn(random_state=0, class_prior=None).fit(X, y)  # balanced ** 0.75
+    cnn = _cnn(random_state=0, class_prior=None).fit(X, y)  # balanced ** 0.5
     as_trained = cnn.predict_proba(X)
     uniform = cnn.set_params(class_prior="uniform").predict_proba(X)
     expected = as_trained / cnn.trained_prior_

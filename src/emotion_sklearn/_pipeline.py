@@ -28,7 +28,7 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
       (``RandomOverSampler()``), it acts at fit time only;
     - ``cnn``: :class:`EmotionCNNClassifier`, one network of three
       convolution blocks (16 to 64 filters), 30 epochs of AdamW with a cosine
-      learning rate, balanced class weights to the power 0.75, each training
+      learning rate, balanced class weights to the power 0.5, each training
       image flipped, rotated, shifted, zoomed (in more than out) and lit
       differently at random every epoch, each image standardised inside the
       network, and mirror-image averaging at predict (``flip_test_time``)
