@@ -29,18 +29,23 @@ Methods (loader in brackets):
   four-block networks, balanced class weights, early stopping) [central 70%];
 - ``face``, ``face_lbp``: ``previous_default``'s network on the square around
   the largest face found by OpenCV's Haar or scikit-image's LBP cascade [face];
-- ``default_profiles``: the default recipe, its face finder also looking for
+- ``face_crop_recipe``: ``FACE_CROP_RECIPE``, the face-crop recipe with class
+  weights to the power 0.75, which the variants below change [face];
+- ``class_weight_05``: ``FACE_CROP_RECIPE`` with class weights to the power 0.5
+  (the default recipe now) [face];
+- ``default_profiles``: ``FACE_CROP_RECIPE``, its face finder also looking for
   faces in profile where no frontal face is found
   (``FaceFinder(profiles=True)``) [face, profiles];
 - ``quality_augmentation``, ``mild_augmentation``, ``no_zoom_or_lighting``:
-  the default with blur, noise and erasing added; with zoom and lighting
-  changes halved; without them [its own loader];
-- ``downscale``: the default recipe, each training image also shown at lower
+  ``FACE_CROP_RECIPE`` with blur, noise and erasing added; with zoom and
+  lighting changes halved; without them [face];
+- ``downscale``: ``FACE_CROP_RECIPE``, each training image also shown at lower
   resolutions (``random_downscale=0.6``) [face];
-- ``no_dropout``: the default recipe without dropout (``dropout=0.0``) [face];
-- ``class_weight_1``: the default recipe with fully balanced class weights
+- ``no_dropout``: ``FACE_CROP_RECIPE`` without dropout (``dropout=0.0``) [face];
+- ``equalized``: ``FACE_CROP_RECIPE`` with ``histogram_equalization=True`` [face];
+- ``class_weight_1``: ``FACE_CROP_RECIPE`` with fully balanced class weights
   (``class_weight_exponent=1.0``) [face];
-- ``margin25``: the default recipe on faces cropped with a 25% margin
+- ``margin25``: ``FACE_CROP_RECIPE`` on faces cropped with a 25% margin
   (``FaceFinder(margin=0.25)``) [face_margin25];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
