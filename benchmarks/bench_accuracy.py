@@ -6,7 +6,7 @@ Usage::
                                         [--stress] [--folds 5] [--only-folds N]
                                         [--fold K ...]
                                         [--methods ...] [--n-images N] [--seed S]
-                                        [--out results.json]
+                                        [--set NAME=VALUE ...] [--out results.json]
 
 Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
 the 10,459 images of the four default classes (``person_folds(5)``);
@@ -24,7 +24,8 @@ inside each fit.
 Methods (loader in brackets):
 
 - ``default``: ``make_emotion_pipeline()``, what ``emotion-sklearn train`` uses
-  [its own loader];
+  [its own loader]; ``--set cnn__dropout=0.0`` (repeatable) changes a parameter
+  of its pipeline, so a variant of the default reruns without a new method;
 - ``previous_default``: the recipe before the generalisation work (two
   four-block networks, balanced class weights, early stopping) [central 70%];
 - ``face``, ``face_lbp``: ``previous_default``'s network on the square around
@@ -70,6 +71,7 @@ the HOG baseline.
 """
 
 import argparse
+import ast
 import json
 import tempfile
 import time
@@ -440,6 +442,17 @@ def _splits(args, paths, y, groups):
     return folds[: args.only_folds]
 
 
+def parse_setting(text):
+    """``NAME=VALUE`` as ``(NAME, value)``: VALUE a Python literal, else a string."""
+    name, equals, raw = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name, ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return name, raw
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -463,6 +476,14 @@ def main(argv=None):
     parser.add_argument(
         "--scratch", type=Path, help="folder for re-framed images (default: a temp one)"
     )
+    parser.add_argument(
+        "--set",
+        type=parse_setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter of the default method's pipeline, e.g. cnn__dropout=0.0",
+    )
     parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
     args = parser.parse_args(argv)
 
@@ -473,6 +494,10 @@ def main(argv=None):
     for train, test in splits:
         assert not set(groups[train]) & set(groups[test])
     methods = make_methods(args.epochs, args.seed)
+    if args.set:
+        # set_params names any parameter the pipeline does not have.
+        methods["default"][1].set_params(**dict(args.set))
+        print(f"note: `default` runs with {dict(args.set)}")
     departures = default_departures()
     if departures or default_loader() != "face":
         changes = ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in departures.items())
