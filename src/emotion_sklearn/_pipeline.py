@@ -26,8 +26,8 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
       rotated or mirrored copies of the training images (fit time only);
     - ``resample``: ``"passthrough"``; put an imbalanced-learn sampler here
       (``RandomOverSampler()``), it acts at fit time only;
-    - ``cnn``: :class:`EmotionCNNClassifier`, one network of three
-      convolution blocks (16 to 64 filters), 30 epochs of AdamW with a cosine
+    - ``cnn``: :class:`EmotionCNNClassifier`, one network of four
+      convolution blocks (16 to 128 filters), 30 epochs of AdamW with a cosine
       learning rate, balanced class weights to the power 0.5, each training
       image flipped, rotated, shifted, zoomed (in more than out) and lit
       differently at random every epoch, each image standardised inside the
