@@ -32,8 +32,8 @@ Methods (loader in brackets):
   the largest face found by OpenCV's Haar or scikit-image's LBP cascade [face];
 - ``face_crop_recipe``: ``FACE_CROP_RECIPE``, the face-crop recipe with class
   weights to the power 0.75, which the variants below change [face];
-- ``class_weight_05``: ``FACE_CROP_RECIPE`` with class weights to the power 0.5
-  (the default recipe now) [face];
+- ``class_weight_05``: ``FACE_CROP_RECIPE`` with class weights to the power 0.5:
+  the default recipe with three convolution blocks instead of four [face];
 - ``default_profiles``: ``FACE_CROP_RECIPE``, its face finder also looking for
   faces in profile where no frontal face is found
   (``FaceFinder(profiles=True)``) [face, profiles];
