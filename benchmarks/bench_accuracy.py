@@ -25,7 +25,8 @@ Methods (loader in brackets):
 
 - ``default``: ``make_emotion_pipeline()``, what ``emotion-sklearn train`` uses
   [its own loader]; ``--set cnn__dropout=0.0`` (repeatable) changes a parameter
-  of its pipeline, so a variant of the default reruns without a new method;
+  of its pipeline and ``--set load__image_size=(40,40)`` one of its loader, so a
+  variant of the default reruns without a new method;
 - ``previous_default``: the recipe before the generalisation work (two
   four-block networks, balanced class weights, early stopping) [central 70%];
 - ``face``, ``face_lbp``: ``previous_default``'s network on the square around
@@ -453,6 +454,30 @@ def parse_setting(text):
         return name, raw
 
 
+def _apply_settings(methods, settings):
+    """Set ``--set`` parameters on the ``default`` method.
+
+    ``load__`` parameters change the ImageLoader that decodes its pixels (its
+    pipeline starts from pixels); the others go to its pipeline, whose
+    ``set_params`` names any parameter it does not have.
+    """
+    loader, estimator = methods["default"]
+    load = {
+        k.removeprefix("load__"): v
+        for k, v in settings.items()
+        if k.startswith("load__")
+    }
+    if load:
+        ImageLoader(**{**LOADERS[loader], **load})  # names an unknown parameter
+        LOADERS["default_set"] = {**LOADERS[loader], **load}
+        loader = "default_set"
+    estimator.set_params(
+        **{k: v for k, v in settings.items() if not k.startswith("load__")}
+    )
+    methods["default"] = (loader, estimator)
+    print(f"note: `default` runs with {settings}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -482,7 +507,8 @@ def main(argv=None):
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a parameter of the default method's pipeline, e.g. cnn__dropout=0.0",
+        help="set a parameter of the default method's pipeline, e.g. cnn__dropout=0.0 "
+        "or load__image_size=(40,40)",
     )
     parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
     args = parser.parse_args(argv)
@@ -495,9 +521,7 @@ def main(argv=None):
         assert not set(groups[train]) & set(groups[test])
     methods = make_methods(args.epochs, args.seed)
     if args.set:
-        # set_params names any parameter the pipeline does not have.
-        methods["default"][1].set_params(**dict(args.set))
-        print(f"note: `default` runs with {dict(args.set)}")
+        _apply_settings(methods, dict(args.set))
     departures = default_departures()
     if departures or default_loader() != "face":
         changes = ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in departures.items())
