@@ -180,7 +180,7 @@ class ScikerasSeam(KerasClassifier):
             partial=_PARTIAL_FIT.get(),
         )
         given_callbacks = self._fit_callbacks
-        self._fit_callbacks = [*callbacks, *given_callbacks]
+        self._fit_callbacks = [*callbacks, *given_callbacks, *self._closing_callbacks()]
         try:
             return super()._fit_keras_model(
                 X,
