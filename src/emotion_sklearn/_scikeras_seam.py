@@ -24,7 +24,8 @@ scikeras (``pyproject.toml`` pins ``scikeras>=0.13,<0.14``):
     ``tf.data`` pipeline per call (tens of milliseconds for one image).
 ``BaseWrapper._fit_keras_model``
     Overridden to hold out the validation rows and add the callbacks that
-    the estimator's parameters ask for, just before Keras trains.
+    the estimator's parameters ask for, just before Keras trains, with the
+    closing ones (batch-norm statistics) after the caller's.
 ``BaseWrapper._fit_callbacks``
     Extended for the length of one fit (and restored, so that no callback,
     which holds the model, is pickled with the estimator).
