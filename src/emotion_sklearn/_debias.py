@@ -17,8 +17,8 @@ class DebiasBatchNormStatistics(keras.callbacks.Callback):
     its moving mean at 0 and its moving variance at 1 and moves them towards
     each batch's by ``1 - momentum`` per training step, so after ``t`` steps
     the starting values still weigh ``momentum ** t`` in the statistics used
-    at predict time. At the default momentum of 0.99 that share is 1e-17
-    after the 4,000 steps of a fit on the whole dataset, but 0.30 after the
+    at predict time. At the default momentum of 0.99 that share is below
+    1e-17 after the 4,000 steps of a fit on the whole dataset, but 0.30 after the
     120 steps of 30 epochs on 240 images: enough to leave a small folder's
     predictions at chance. When training ends, this callback divides the
     share out, as Adam corrects its moment estimates (Kingma and Ba, 2015)::
