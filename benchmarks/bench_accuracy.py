@@ -468,8 +468,9 @@ def _apply_settings(methods, settings):
         if k.startswith("load__")
     }
     if load:
-        ImageLoader(**{**LOADERS[loader], **load})  # names an unknown parameter
-        LOADERS["default_set"] = {**LOADERS[loader], **load}
+        loader_params = {**LOADERS[loader], **load}
+        ImageLoader(**loader_params)  # names an unknown parameter
+        LOADERS["default_set"] = loader_params
         loader = "default_set"
     estimator.set_params(
         **{k: v for k, v in settings.items() if not k.startswith("load__")}

@@ -59,6 +59,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args(argv)
 
+    plain_epochs = args.epochs or PLAIN_EPOCHS
     folder = Path(tempfile.mkdtemp(prefix="bench-train-"))
     script = folder / "plain_train.py"
     script.write_text(PLAIN_SCRIPT)
@@ -75,15 +76,14 @@ def main(argv=None):
     plain = median_times(
         [
             sys.executable, str(script), str(Path(__file__).parent),
-            str(args.data), str(args.epochs or PLAIN_EPOCHS),
+            str(args.data), str(plain_epochs),
         ],
         args.repeats,
     )  # fmt: skip
-    ours_epochs = args.epochs or "default"
     print(
-        f"training on every image: ours {ours_epochs} epochs"
+        f"training on every image: ours {args.epochs or 'default'} epochs"
         f"{''.join(' --set ' + s for s in args.settings)}, "
-        f"plain {args.epochs or PLAIN_EPOCHS} epochs"
+        f"plain {plain_epochs} epochs"
     )
     print(f"{'seconds':<32}{'wall':>10}{'CPU':>10}")
     print(f"{'ours (emotion-sklearn train)':<32}{ours[0]:>10.0f}{ours[1]:>10.0f}")
