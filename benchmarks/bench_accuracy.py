@@ -168,6 +168,7 @@ PREVIOUS_DEFAULT = {
     "class_prior": None,
     "dropout": 0.25,
     "block_dropout": 0.25,
+    "test_time_crop": 1.0,
 }
 # The default before "Default pipeline: four convolution blocks": two networks
 # of three blocks.
@@ -215,6 +216,7 @@ FACE_CROP_RECIPE = {
     "random_noise": 0.0,
     "random_erasing": 0.0,
     "random_downscale": 0.0,
+    "test_time_crop": 1.0,
 }
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import sklearn
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from scipy import ndimage
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import (
     GroupKFold,
@@ -303,9 +304,11 @@ def test_image_standardization_ignores_brightness_and_contrast():
     assert "ImageStandardization" in [
         type(layer).__name__ for layer in cnn.model_.layers
     ]
-    dimmer = X * 0.5 + 0.2
+    # More contrast, not less: noise enlarged by the test-time crop, at half
+    # the contrast, falls below the deviation's floor of 1/sqrt(64 pixels).
+    relit = X * 1.5 - 0.2
     np.testing.assert_allclose(
-        cnn.predict_proba(dimmer), cnn.predict_proba(X), rtol=1e-4, atol=1e-5
+        cnn.predict_proba(relit), cnn.predict_proba(X), rtol=1e-4, atol=1e-5
     )
 
 
@@ -316,6 +319,59 @@ def test_flip_test_time_averages_an_image_and_its_mirror():
     expected = (cnn.predict_proba(X) + cnn.predict_proba(mirrored)) / 2
     cnn.set_params(flip_test_time=True)
     np.testing.assert_allclose(cnn.predict_proba(X), expected, rtol=1e-5)
+
+
+def _central_zoom(images, share):
+    """Bilinear view of the central ``share`` of each image (as RandomZoom)."""
+    side = images.shape[1]
+    rows, cols = np.mgrid[0:side, 0:side] * share + (side - 1) / 2 * (1 - share)
+    return np.stack(
+        [ndimage.map_coordinates(image, [rows, cols], order=1) for image in images]
+    )
+
+
+@pytest.mark.parametrize("flip_test_time", [False, True])
+def test_test_time_crop_predicts_from_the_enlarged_centre(flip_test_time):
+    X, y = _toy()
+    cnn = _cnn(random_state=0, flip_test_time=flip_test_time).fit(X, y)
+    enlarged = _central_zoom(X.reshape(-1, 8, 8), 0.5).reshape(len(X), -1)
+    expected = cnn.set_params(test_time_crop=1.0).predict_proba(enlarged)
+    cropped = cnn.set_params(test_time_crop=0.5).predict_proba(X)
+    np.testing.assert_allclose(cropped, expected, rtol=1e-4, atol=1e-6)
+    # The central half spans pixels 1.75 to 5.25: the outer ring does not count.
+    other_ring = X.copy().reshape(-1, 8, 8)
+    other_ring[:, [0, -1], :] = other_ring[:, :, [0, -1]] = 1.0
+    np.testing.assert_array_equal(
+        cnn.predict_proba(other_ring.reshape(len(X), -1)), cropped
+    )
+
+
+@pytest.mark.parametrize("side", [8, 9])
+def test_a_mirror_image_gets_the_same_probabilities_with_flip_test_time(side):
+    X, y = _toy(side=side)
+    cnn = _cnn(random_state=0, flip_test_time=True, test_time_crop=0.9).fit(X, y)
+    mirrored = X.reshape(-1, side, side)[:, :, ::-1].reshape(len(X), -1)
+    np.testing.assert_allclose(
+        cnn.predict_proba(mirrored), cnn.predict_proba(X), rtol=1e-5, atol=1e-7
+    )
+
+
+def test_a_test_time_crop_of_one_predicts_from_the_image_as_it_is():
+    X, y = _toy()
+    cnn = _cnn(random_state=0, flip_test_time=False).fit(X, y)
+    raw = cnn.model_.predict_on_batch(X)
+    proba = cnn.set_params(class_prior=None, test_time_crop=1.0).predict_proba(X)
+    np.testing.assert_array_equal(proba, raw)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.5, -0.1, "0.9"])
+def test_a_bad_test_time_crop_is_named_at_fit_and_at_predict(share):
+    X, y = _toy()
+    with pytest.raises(ValueError, match="'test_time_crop' parameter"):
+        _cnn(test_time_crop=share).fit(X, y)
+    cnn = _cnn(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="'test_time_crop' parameter"):
+        cnn.set_params(test_time_crop=share).predict(X)
 
 
 # -- training-time augmentation and learning-rate schedule -------------------------
@@ -491,7 +547,9 @@ def test_the_exponent_tempers_balanced_class_weights(exponent):
 
 def test_without_class_weights_the_network_learned_the_training_prior():
     X, y = _imbalanced()
-    cnn = _cnn(random_state=0, class_weight=None, class_prior=None).fit(X, y)
+    cnn = _cnn(
+        random_state=0, class_weight=None, class_prior=None, test_time_crop=1.0
+    ).fit(X, y)
     np.testing.assert_allclose(cnn.trained_prior_, cnn.class_frequencies_)
     as_trained = cnn.predict_proba(X)
     cnn.set_params(class_prior="training")
@@ -531,13 +589,18 @@ def test_one_image_gets_one_row_of_probabilities():
     np.testing.assert_allclose(one_by_one, cnn.predict_proba(X[:5]), rtol=1e-5)
 
 
-@pytest.mark.parametrize("n_networks", [1, 2])
-def test_a_row_gets_the_same_probabilities_whatever_rows_come_with_it(n_networks):
+@pytest.mark.parametrize(("n_networks", "test_time_crop"), [(1, 1.0), (2, 0.9)])
+def test_a_row_gets_the_same_probabilities_whatever_rows_come_with_it(
+    n_networks, test_time_crop
+):
     X, y = _toy()
     X = X[:21]  # not a whole number of the kernels' row blocks
-    cnn = _cnn(random_state=0, n_networks=n_networks, flip_test_time=True).fit(
-        X, y[:21]
-    )
+    cnn = _cnn(
+        random_state=0,
+        n_networks=n_networks,
+        flip_test_time=True,
+        test_time_crop=test_time_crop,
+    ).fit(X, y[:21])
     proba = cnn.predict_proba(X)
     for seed in range(5):
         order = np.random.default_rng(seed).permutation(len(X))

@@ -137,6 +137,18 @@ def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
         load_model(zip_parts(parts, tmp_path / "crafted.esk"))
 
 
+def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(
+    saved_parts, tmp_path
+):
+    manifest = json.loads(saved_parts["manifest.json"])
+    (cnn,) = [step for step in manifest["steps"] if step["name"] == "cnn"]
+    assert cnn["params"]["test_time_crop"] == 1.0
+    del cnn["params"]["test_time_crop"]
+    parts = with_manifest(saved_parts, manifest)
+    older = load_model(zip_parts(parts, tmp_path / "older.esk"))
+    assert older.named_steps["cnn"].test_time_crop == 1.0
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b"just some text\n", bytes(range(256)), pickle.dumps({"a": 1})],

@@ -174,6 +174,15 @@ class EmotionCNNClassifier(ScikerasSeam):
     flip_test_time : bool, default=True
         Test-time augmentation: average the probabilities of each image and
         its mirror image (twice the prediction cost).
+    test_time_crop : float in (0, 1], default=1.0
+        Predict from the central part of each image, this share of its
+        height and width, enlarged back to ``image_size`` (bilinear). The zoom
+        augmentation shows the network faces larger than the loader frames
+        them (``random_zoom=(0.4, 0.15)`` shows 60% to 115% of the side,
+        87.5% on average), so a face enlarged by as much is nearer what it
+        learned from. 1 predicts from the image as it is. The view replaces
+        the image (no extra pass of the network) and needs no refit:
+        ``set_params(test_time_crop=...)`` applies at the next predict.
     class_prior : {"uniform", "training"}, array-like or None, default="uniform"
         How often each class is assumed to occur among the images to
         predict. ``None`` takes the network's probabilities as trained, so
@@ -264,6 +273,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "flip_test_time": ["boolean"],
+        "test_time_crop": [Interval(Real, 0, 1, closed="right")],
         "class_prior": [StrOptions({"uniform", "training"}), "array-like", None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -308,6 +318,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         validation_fraction=0.1,
         n_iter_no_change=10,
         flip_test_time=True,
+        test_time_crop=1.0,
         class_prior="uniform",
         callbacks=None,
         random_state=None,
@@ -348,6 +359,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.flip_test_time = flip_test_time
+        self.test_time_crop = test_time_crop
         self.class_prior = class_prior
         self.callbacks = callbacks
         self.random_state = random_state
@@ -466,6 +478,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         return X
 
     def _proba_from_rows(self, X):
+        X = self._test_time_view(X)
         if not self.flip_test_time:
             return self._reweighted(self._run_network(X))
         images = np.asarray(X, dtype=np.float32).reshape(-1, *self.image_size_)
@@ -475,6 +488,28 @@ class EmotionCNNClassifier(ScikerasSeam):
             np.concatenate([images.reshape(len(images), -1), mirrored])
         )
         return self._reweighted((both[: len(images)] + both[len(images) :]) / 2)
+
+    def _test_time_view(self, X):
+        """Rows of the central ``test_time_crop`` of each image, enlarged back."""
+        share = self.test_time_crop
+        # set_params after fit skips fit's validation.
+        if not (isinstance(share, Real) and 0 < share <= 1):
+            raise ValueError(
+                "The 'test_time_crop' parameter of EmotionCNNClassifier must be "
+                f"a float in (0, 1]. Got {share!r} instead."
+            )
+        if share == 1:
+            return X
+        height, width = self.image_size_
+        images = np.asarray(X, dtype=np.float32).reshape(-1, height, width, 1)
+        # The zoom the augmentation applies (keras.layers.RandomZoom's matrix):
+        # centred on the image, so a mirror image's view is the view's mirror.
+        to_input = [share, 0, (width - 1) / 2 * (1 - share)]
+        to_input += [0, share, (height - 1) / 2 * (1 - share), 0, 0]
+        enlarged = keras.ops.image.affine_transform(
+            images, np.asarray(to_input, dtype=np.float32), interpolation="bilinear"
+        )
+        return keras.ops.convert_to_numpy(enlarged).reshape(len(images), -1)
 
     def _reweighted(self, proba):
         """``proba`` moved from the prior the network learned to ``class_prior``."""

@@ -46,6 +46,14 @@ _VERSIONED = (
 )
 
 
+# Parameters added to a class after files were written without them, with
+# the value that gives those files' predictions (a missing parameter would
+# otherwise take today's default).
+_ADDED_PARAMETERS = {
+    "emotion_sklearn.EmotionCNNClassifier": {"test_time_crop": 1.0},
+}
+
+
 class ModelFileError(ValueError):
     """A model file that cannot be read or trusted; the message says why."""
 
@@ -161,9 +169,11 @@ def _rebuild_step(described, arrays, networks):
     """The step ``described``; a recorded network goes into ``networks`` to check."""
     if described["class"] is None:
         return "passthrough"
-    step = _resolve(described["class"])(
-        **{k: _decode(v) for k, v in described["params"].items()}
-    )
+    params = {
+        **_ADDED_PARAMETERS.get(described["class"], {}),
+        **{k: _decode(v) for k, v in described["params"].items()},
+    }
+    step = _resolve(described["class"])(**params)
     if "output" in described:
         step.set_output(transform=described["output"])
     if "fitted" in described:
