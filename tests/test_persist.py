@@ -142,7 +142,7 @@ def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(
 ):
     manifest = json.loads(saved_parts["manifest.json"])
     (cnn,) = [step for step in manifest["steps"] if step["name"] == "cnn"]
-    assert cnn["params"]["test_time_crop"] == 1.0
+    assert cnn["params"]["test_time_crop"] == 0.9
     del cnn["params"]["test_time_crop"]
     parts = with_manifest(saved_parts, manifest)
     older = load_model(zip_parts(parts, tmp_path / "older.esk"))

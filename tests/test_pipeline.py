@@ -38,7 +38,7 @@ def test_steps_and_defaults():
     assert pipe.named_steps["resample"] == "passthrough"
     cnn = pipe.named_steps["cnn"]
     assert isinstance(cnn, EmotionCNNClassifier)
-    assert cnn.random_flip and cnn.flip_test_time
+    assert cnn.random_flip and cnn.flip_test_time and cnn.test_time_crop == 0.9
     assert cnn.class_weight == "balanced" and cnn.class_weight_exponent == 0.5
     assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 30
     assert not cnn.early_stopping and cnn.lr_schedule == "cosine"

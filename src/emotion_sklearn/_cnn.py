@@ -43,10 +43,10 @@ class EmotionCNNClassifier(ScikerasSeam):
     0.5, each training image mirrored, rotated, shifted, zoomed (in more
     than out) and lit differently at random every epoch and standardised to
     mean 0 and standard deviation 1 (so that a face framed or lit another way
-    is still known), and each prediction averaged with its mirror image's
-    and read under a uniform class prior. ``benchmarks/README.md`` has what
-    it scores, which split each choice was made on, and what was measured
-    against it.
+    is still known), and each prediction made on the central 90% of the
+    image, averaged with its mirror image's and read under a uniform class
+    prior. ``benchmarks/README.md`` has what it scores, which split each
+    choice was made on, and what was measured against it.
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ class EmotionCNNClassifier(ScikerasSeam):
     flip_test_time : bool, default=True
         Test-time augmentation: average the probabilities of each image and
         its mirror image (twice the prediction cost).
-    test_time_crop : float in (0, 1], default=1.0
+    test_time_crop : float in (0, 1], default=0.9
         Predict from the central part of each image, this share of its
         height and width, enlarged back to ``image_size`` (bilinear). The zoom
         augmentation shows the network faces larger than the loader frames
@@ -318,7 +318,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         validation_fraction=0.1,
         n_iter_no_change=10,
         flip_test_time=True,
-        test_time_crop=1.0,
+        test_time_crop=0.9,
         class_prior="uniform",
         callbacks=None,
         random_state=None,

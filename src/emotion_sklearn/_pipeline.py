@@ -31,7 +31,8 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
       learning rate, balanced class weights to the power 0.5, each training
       image flipped, rotated, shifted, zoomed (in more than out) and lit
       differently at random every epoch, each image standardised inside the
-      network, and mirror-image averaging at predict (``flip_test_time``)
+      network, and at predict the central 90% of each image
+      (``test_time_crop``) averaged with its mirror image (``flip_test_time``)
       under a uniform class prior (``class_prior``).
 
     What the recipe scores, and what was measured against it, is in
