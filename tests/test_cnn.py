@@ -364,16 +364,6 @@ def test_a_test_time_crop_of_one_predicts_from_the_image_as_it_is():
     np.testing.assert_array_equal(proba, raw)
 
 
-@pytest.mark.parametrize("share", [0.0, 1.5, -0.1, "0.9"])
-def test_a_bad_test_time_crop_is_named_at_fit_and_at_predict(share):
-    X, y = _toy()
-    with pytest.raises(ValueError, match="'test_time_crop' parameter"):
-        _cnn(test_time_crop=share).fit(X, y)
-    cnn = _cnn(random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="'test_time_crop' parameter"):
-        cnn.set_params(test_time_crop=share).predict(X)
-
-
 # -- training-time augmentation and learning-rate schedule -------------------------
 
 
@@ -561,14 +551,29 @@ def test_without_class_weights_the_network_learned_the_training_prior():
     np.testing.assert_allclose(cnn.predict_proba(X), (raw + mirrored) / 2, rtol=1e-4)
 
 
-@pytest.mark.parametrize("prior", [[1, 1], [1, -1, 1], [0, 0, 0], [1, np.nan, 1]])
-def test_a_bad_class_prior_is_named(prior):
+# Read at every predict, so set_params after fit must be checked there too.
+@pytest.mark.parametrize(
+    ("param", "value", "message"),
+    [
+        *[
+            ("class_prior", prior, "class_prior must be")
+            for prior in ([1, 1], [1, -1, 1], [0, 0, 0], [1, np.nan, 1])
+        ],
+        *[
+            ("test_time_crop", share, "'test_time_crop' parameter")
+            for share in (0.0, 1.5, -0.1, "0.9")
+        ],
+    ],
+)
+def test_a_bad_predict_time_parameter_is_named_at_fit_and_at_predict(
+    param, value, message
+):
     X, y = _toy()
-    with pytest.raises(ValueError, match="class_prior must be"):
-        _cnn(class_prior=prior).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        _cnn(**{param: value}).fit(X, y)
     cnn = _cnn(random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="class_prior must be"):
-        cnn.set_params(class_prior=prior).predict(X)
+    with pytest.raises(ValueError, match=message):
+        cnn.set_params(**{param: value}).predict(X)
 
 
 def test_a_uniform_prior_undoes_tempered_class_weights():
