@@ -30,6 +30,31 @@ def test_architecture_parameters_shape_the_network():
     assert "Flatten" in _layer_types(build_model(_spec(global_pooling=False), seed=0))
 
 
+@pytest.mark.parametrize(
+    ("counts", "filters"),
+    [(1, [8, 16]), (3, [8, 8, 8, 16, 16, 16]), ((1, 2), [8, 16, 16])],
+)
+def test_convolutions_per_block_sets_each_blocks_depth(counts, filters):
+    cnn = _spec(n_blocks=2, filters=8, convolutions_per_block=counts)
+    model = build_model(cnn, seed=0)
+    conv = [layer.filters for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert conv == filters
+    assert _layer_types(model).count("MaxPooling2D") == 2
+
+
+@pytest.mark.parametrize(
+    "counts", [(1,), (1, 2, 2), (0, 2), (1, 2.0), (True, 2), [1, 2], 0]
+)
+def test_a_bad_convolutions_per_block_is_named(counts):
+    X = np.zeros((6, 64), dtype=np.float32)
+    y = np.array(["a", "b"] * 3)
+    cnn = EmotionCNNClassifier(
+        **{**tiny_cnn_params(), "n_blocks": 2, "convolutions_per_block": counts}
+    )
+    with pytest.raises(ValueError, match="'convolutions_per_block' parameter"):
+        cnn.fit(X, y)
+
+
 def test_the_model_maps_pixel_rows_to_class_probabilities():
     model = build_model(_spec(image_size=(12, 20), n_classes=4), seed=0)
     proba = np.asarray(model.predict_on_batch(np.zeros((3, 240), "float32")))

@@ -2,13 +2,13 @@
 
 :func:`build_model` turns the estimator's parameters into a compiled Keras
 model: optional histogram equalisation, in-network augmentation (active only
-while training), optional per-image standardisation, blocks of two
+while training), optional per-image standardisation, blocks of
 convolutions, pooling and a softmax, or several such networks side by side.
 Every random layer and initializer draws its seed from :class:`LayerSeeds`,
 so a seeded fit builds the same network every time.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import keras
 import numpy as np
@@ -82,6 +82,43 @@ def zoom_range(random_zoom):
     return (-random_zoom[0], random_zoom[1])
 
 
+def block_convolutions(cnn):
+    """Convolutions in each of ``cnn``'s blocks, from ``convolutions_per_block``.
+
+    Parameters
+    ----------
+    cnn : EmotionCNNClassifier
+        Read only: ``n_blocks`` and ``convolutions_per_block``.
+
+    Returns
+    -------
+    counts : tuple of int
+        One count per block.
+
+    Examples
+    --------
+    >>> from emotion_sklearn import EmotionCNNClassifier
+    >>> from emotion_sklearn._architecture import block_convolutions
+    >>> block_convolutions(EmotionCNNClassifier(n_blocks=3))
+    (2, 2, 2)
+    >>> cnn = EmotionCNNClassifier(n_blocks=3, convolutions_per_block=(1, 2, 2))
+    >>> block_convolutions(cnn)
+    (1, 2, 2)
+    """
+    counts = cnn.convolutions_per_block
+    if not isinstance(counts, tuple):
+        return (counts,) * cnn.n_blocks
+    if len(counts) != cnn.n_blocks or not all(
+        isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in counts
+    ):
+        raise ValueError(
+            "The 'convolutions_per_block' parameter of EmotionCNNClassifier must "
+            "be an int >= 1 or a tuple of n_blocks such ints (n_blocks="
+            f"{cnn.n_blocks}). Got {counts!r} instead."
+        )
+    return counts
+
+
 def build_model(cnn, seed):
     """Build and compile the Keras model that ``cnn``'s parameters describe.
 
@@ -144,8 +181,8 @@ def _network(cnn, images, seeds):
     x = _augmentation_layers(cnn, x, seeds)
     if cnn.image_standardization:
         x = ImageStandardization()(x)
-    for block in range(cnn.n_blocks):
-        x = _conv_block(cnn, x, cnn.filters * 2**block, seeds)
+    for block, n_convolutions in enumerate(block_convolutions(cnn)):
+        x = _conv_block(cnn, x, cnn.filters * 2**block, n_convolutions, seeds)
     if cnn.global_pooling:
         x = keras.layers.GlobalAveragePooling2D()(x)
     else:
@@ -223,8 +260,8 @@ def _quality_layers(cnn, x, seeds):
     return x
 
 
-def _conv_block(cnn, x, filters, seeds):
-    for _ in range(2):
+def _conv_block(cnn, x, filters, n_convolutions, seeds):
+    for _ in range(n_convolutions):
         x = keras.layers.Conv2D(
             filters,
             cnn.kernel_size,

@@ -8,7 +8,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._architecture import build_model, zoom_range
+from ._architecture import block_convolutions, build_model, zoom_range
 from ._debias import DebiasBatchNormStatistics
 from ._schedules import CosineDecayPerStep
 from ._scikeras_seam import ScikerasSeam
@@ -31,8 +31,9 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     It takes the flat grayscale rows that :class:`ImageLoader` makes,
     reshapes them to images inside the network and learns ``n_blocks``
-    convolution blocks. Each block is two ``kernel_size`` convolutions
-    (optionally batch-normalised), max pooling and optional dropout; block
+    convolution blocks. Each block is ``convolutions_per_block`` (two by
+    default) ``kernel_size`` convolutions (optionally batch-normalised), max
+    pooling and optional dropout; block
     ``b`` (counting from 0) has ``filters * 2**b`` filters. A global average
     pooling (or a flatten) layer, an optional dense layer, optional dropout
     and a softmax follow.
@@ -63,6 +64,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         Filters in the first block; each further block doubles them.
     kernel_size : int, default=3
         Side of the square convolution kernels.
+    convolutions_per_block : int or tuple of int, default=2
+        Convolutions in each block, or one count per block (``n_blocks`` of
+        them): ``(1, 2, 2, 2, 2)`` with ``n_blocks=5`` skips the first
+        block's second convolution, the most costly one, which works on the
+        full-size image.
     dropout : float, default=0.3
         Dropout rate of the features the softmax reads (after the pooling,
         or after the dense layer when there is one).
@@ -243,6 +249,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "filters": [Interval(Integral, 1, None, closed="left")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "convolutions_per_block": [Interval(Integral, 1, None, closed="left"), tuple],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "block_dropout": [Interval(Real, 0, 1, closed="left")],
         "dense_units": [Interval(Integral, 0, None, closed="left")],
@@ -288,6 +295,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         n_blocks=4,
         filters=16,
         kernel_size=3,
+        convolutions_per_block=2,
         dropout=0.3,
         block_dropout=0.0,
         dense_units=0,
@@ -329,6 +337,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.n_blocks = n_blocks
         self.filters = filters
         self.kernel_size = kernel_size
+        self.convolutions_per_block = convolutions_per_block
         self.dropout = dropout
         self.block_dropout = block_dropout
         self.dense_units = dense_units
@@ -451,9 +460,10 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _check_parameters(self):
         self._validate_params()
-        # The constraints cannot say what each element of a zoom pair may be;
-        # zoom_range names a bad pair before any training starts.
+        # The constraints cannot say what each element of a tuple may be;
+        # these name a bad one before any training starts.
         zoom_range(self.random_zoom)
+        block_convolutions(self)
 
     def _class_weights(self, y):
         """``class_weight`` as a dict for these labels, or None."""
