@@ -137,16 +137,18 @@ def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
         load_model(zip_parts(parts, tmp_path / "crafted.esk"))
 
 
+@pytest.mark.parametrize(
+    "parameter, made_with", [("test_time_crop", 1.0), ("convolutions_per_block", 2)]
+)
 def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(
-    saved_parts, tmp_path
+    saved_parts, tmp_path, parameter, made_with
 ):
     manifest = json.loads(saved_parts["manifest.json"])
     (cnn,) = [step for step in manifest["steps"] if step["name"] == "cnn"]
-    assert cnn["params"]["test_time_crop"] == 0.9
-    del cnn["params"]["test_time_crop"]
+    del cnn["params"][parameter]
     parts = with_manifest(saved_parts, manifest)
     older = load_model(zip_parts(parts, tmp_path / "older.esk"))
-    assert older.named_steps["cnn"].test_time_crop == 1.0
+    assert older.named_steps["cnn"].get_params()[parameter] == made_with
 
 
 @pytest.mark.parametrize(

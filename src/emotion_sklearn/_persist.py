@@ -50,7 +50,10 @@ _VERSIONED = (
 # the value that gives those files' predictions (a missing parameter would
 # otherwise take today's default).
 _ADDED_PARAMETERS = {
-    "emotion_sklearn.EmotionCNNClassifier": {"test_time_crop": 1.0},
+    "emotion_sklearn.EmotionCNNClassifier": {
+        "test_time_crop": 1.0,
+        "convolutions_per_block": 2,
+    },
 }
 
 
