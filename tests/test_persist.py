@@ -138,13 +138,15 @@ def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "parameter, made_with", [("test_time_crop", 1.0), ("convolutions_per_block", 2)]
+    "parameter, saved, made_with",
+    [("test_time_crop", 0.9, 1.0), ("convolutions_per_block", 2, 2)],
 )
 def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(
-    saved_parts, tmp_path, parameter, made_with
+    saved_parts, tmp_path, parameter, saved, made_with
 ):
     manifest = json.loads(saved_parts["manifest.json"])
     (cnn,) = [step for step in manifest["steps"] if step["name"] == "cnn"]
+    assert cnn["params"][parameter] == saved
     del cnn["params"][parameter]
     parts = with_manifest(saved_parts, manifest)
     older = load_model(zip_parts(parts, tmp_path / "older.esk"))
