@@ -7,6 +7,7 @@ Usage::
                                         [--fold K ...]
                                         [--methods ...] [--n-images N] [--seed S]
                                         [--set NAME=VALUE ...] [--out results.json]
+                                        [--learn-also EMOTION ...]
 
 Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
 the 10,459 images of the four default classes (``person_folds(5)``);
@@ -18,6 +19,13 @@ down 30%), and the drop from the unaltered score is reported. Every split
 reports balanced accuracy, macro-F1, recall and precision per class, and the
 macro one-vs-rest ROC AUC of the probabilities (how well they rank each class,
 whatever the decision rule).
+
+``--learn-also disgust`` (any of the dataset's other labels) adds the images of
+those expressions to every split's training side where the split allows it
+(``with_training_only_rows`` in ``splits.py``: never a test person's images);
+the test rows stay the four classes, and each method's prediction is its most
+probable of the four (``predict_among``), so a class learned only as a
+contrast is never predicted.
 
 Every method that reads the same loader sees the same decoded pixels
 (ImageLoader learns nothing, so decoding once is honest). No person, image or
@@ -108,7 +116,12 @@ from emotion_sklearn.datasets import (
     person_folds,
 )
 from plain_keras import PlainKerasScript
-from splits import REFRAMINGS, reframed_paths, source_split
+from splits import (
+    REFRAMINGS,
+    reframed_paths,
+    source_split,
+    with_training_only_rows,
+)
 
 DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
 CLASSES = ["anger", "happiness", "neutral", "sadness"]
@@ -388,6 +401,21 @@ def scores(y_true, y_pred):
     }
 
 
+def predict_among(estimator, X, labels=CLASSES):
+    """``estimator``'s predictions for ``X``, each one of ``labels``.
+
+    An estimator that learned other classes too (``--learn-also``) gives its
+    most probable of ``labels``: its probabilities with the other classes'
+    share set to 0, as a class prior of 0 for them would. Any other estimator
+    gives its own ``predict``.
+    """
+    classes = list(getattr(estimator, "classes_", labels))
+    if set(classes) <= set(labels):
+        return estimator.predict(X)
+    proba = estimator.predict_proba(X)[:, [classes.index(c) for c in labels]]
+    return np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
+
+
 def _roc_auc(estimator, X, y):
     """Macro one-vs-rest ROC AUC: how well the probabilities rank each class.
 
@@ -397,14 +425,19 @@ def _roc_auc(estimator, X, y):
     test set (a quick run's subset) that lacks a class. It reads what
     ``predict_proba`` returns: the default's under its uniform class prior,
     0.002-0.007 below the same networks read as trained (``class_prior=None``),
-    which is how the screening runs in benchmarks/README.md read them.
+    which is how the screening runs in benchmarks/README.md read them. Of an
+    estimator that learned other classes too, it reads the four classes'
+    columns, shares renormalised to sum to 1.
     """
-    if not hasattr(estimator, "predict_proba") or set(y) != set(estimator.classes_):
+    classes = list(getattr(estimator, "classes_", []))
+    labels = sorted(set(y))
+    if not hasattr(estimator, "predict_proba") or labels != CLASSES:
         return None
-    proba = estimator.predict_proba(X)
-    return float(
-        roc_auc_score(y, proba, multi_class="ovr", labels=list(estimator.classes_))
-    )
+    if not set(labels) <= set(classes):
+        return None
+    proba = estimator.predict_proba(X)[:, [classes.index(c) for c in labels]]
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    return float(roc_auc_score(y, proba, multi_class="ovr", labels=labels))
 
 
 def evaluate_split(estimator, X, y, train, test, stressed=None):
@@ -415,11 +448,11 @@ def evaluate_split(estimator, X, y, train, test, stressed=None):
     start = time.perf_counter()
     estimator.fit(X[train], y[train])
     fit_seconds = time.perf_counter() - start
-    outcome = {**scores(y[test], estimator.predict(X[test]))}
+    outcome = {**scores(y[test], predict_among(estimator, X[test]))}
     outcome["roc_auc"] = _roc_auc(estimator, X[test], y[test])
     outcome["fit_seconds"] = round(fit_seconds, 1)
     outcome["stress"] = {
-        name: scores(y[test], estimator.predict(rows))["balanced_accuracy"]
+        name: scores(y[test], predict_among(estimator, rows))["balanced_accuracy"]
         for name, rows in (stressed or {}).items()
     }
     return outcome
@@ -546,12 +579,28 @@ def main(argv=None):
         "or load__image_size=(40,40)",
     )
     parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
+    parser.add_argument(
+        "--learn-also",
+        nargs="+",
+        default=[],
+        metavar="EMOTION",
+        help="also train on these expressions' images (never tested or predicted)",
+    )
     args = parser.parse_args(argv)
 
     faces = load_facial_expressions(args.data)
     rows = _subsample(faces, args.n_images)
     paths, y, groups = faces.data[rows], faces.target[rows], faces.groups[rows]
     splits = _splits(args, paths, y, groups)
+    if args.learn_also:
+        extra = load_facial_expressions(args.data, emotions=args.learn_also)
+        splits = with_training_only_rows(
+            splits, groups, extra.data, extra.groups, split=args.split
+        )
+        paths = np.concatenate([paths, extra.data])
+        y = np.concatenate([y, extra.target])
+        groups = np.concatenate([groups, extra.groups])
+        print(f"training also on {len(extra.data)} images: {args.learn_also}")
     for train, test in splits:
         assert not set(groups[train]) & set(groups[test])
     methods = make_methods(args.epochs, args.seed)

@@ -30,6 +30,28 @@ def source_split(paths):
     return np.flatnonzero(news), np.flatnonzero(~news)
 
 
+def with_training_only_rows(splits, groups, extra_paths, extra_groups, *, split):
+    """``splits`` over the rows followed by ``extra_paths``, which only train.
+
+    An extra image (an expression the benchmark does not score, say) joins a
+    split's training rows where the split would have put it: on the person
+    folds when its person has no image among the test rows, on the source
+    split when it is a news photo. It never joins the test rows, so the
+    scored images and every split's test side stay as they were.
+    """
+    offset = len(groups)
+    extra_groups = np.asarray(extra_groups, dtype=object)
+    news = np.array([is_news_photo(Path(p).name) for p in extra_paths], dtype=bool)
+    joined = []
+    for train, test in splits:
+        if split == "source":
+            allowed = news
+        else:
+            allowed = ~np.isin(extra_groups, np.asarray(groups, dtype=object)[test])
+        joined.append((np.concatenate([train, offset + np.flatnonzero(allowed)]), test))
+    return joined
+
+
 def _central(image, fraction):
     width, height = image.size
     w, h = round(width * fraction), round(height * fraction)

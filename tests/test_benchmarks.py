@@ -10,7 +10,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from bench_accuracy import _roc_auc, parse_setting
+from bench_accuracy import _roc_auc, parse_setting, predict_among
+from splits import with_training_only_rows
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +53,48 @@ def test_a_setting_is_a_python_literal_or_else_a_string(text, expected):
 def test_a_setting_without_name_and_value_is_refused(text):
     with pytest.raises(argparse.ArgumentTypeError, match="expected NAME=VALUE"):
         parse_setting(text)
+
+
+@pytest.fixture(scope="module")
+def five_classes(four_classes):
+    """The four scored classes and a fifth, learned only as a contrast."""
+    X, y = four_classes
+    rng = np.random.default_rng(1)
+    X_disgust = rng.normal(size=(20, 4)) - 3
+    return np.vstack([X, X_disgust]), np.concatenate([y, ["disgust"] * 20])
+
+
+def test_a_class_learned_only_as_a_contrast_is_never_predicted(five_classes):
+    X, y = five_classes
+    model = LogisticRegression().fit(X, y)
+    assert "disgust" in set(model.predict(X))
+    among = predict_among(model, X)
+    assert set(among) == {"anger", "happiness", "neutral", "sadness"}
+    classes = list(model.classes_)
+    four = ["anger", "happiness", "neutral", "sadness"]
+    most_probable = model.predict_proba(X)[:, [classes.index(c) for c in four]]
+    np.testing.assert_array_equal(among, np.array(four)[most_probable.argmax(axis=1)])
+    scored = y != "disgust"
+    assert _roc_auc(model, X[scored], y[scored]) > 0.95
+
+
+def test_an_estimator_of_the_four_classes_predicts_as_it_would(four_classes):
+    X, y = four_classes
+    model = LinearSVC().fit(X, y)
+    np.testing.assert_array_equal(predict_among(model, X), model.predict(X))
+
+
+@pytest.mark.parametrize("split", ["persons", "source"])
+def test_training_only_rows_never_join_a_test_person_or_the_test_side(split):
+    groups = np.array(["Ann_Lee", "Ann_Lee", "Bo_Kim", "Dwarakish"], dtype=object)
+    test = np.array([0, 1]) if split == "persons" else np.array([3])
+    train = np.setdiff1d(np.arange(4), test)
+    extra_paths = ["Ann_Lee_0003.jpg", "Cy_Day_0001.jpg", "Dwarakish_12.jpg"]
+    extra_groups = ["Ann_Lee", "Cy_Day", "Dwarakish"]
+    [(joined_train, joined_test)] = with_training_only_rows(
+        [(train, test)], groups, extra_paths, extra_groups, split=split
+    )
+    np.testing.assert_array_equal(joined_test, test)
+    added = joined_train[len(train) :] - len(groups)
+    # Persons: Ann_Lee is tested; source: only news photos train.
+    assert added.tolist() == ([1, 2] if split == "persons" else [0, 1])
