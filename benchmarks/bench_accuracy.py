@@ -594,6 +594,9 @@ def main(argv=None):
     splits = _splits(args, paths, y, groups)
     if args.learn_also:
         extra = load_facial_expressions(args.data, emotions=args.learn_also)
+        scored = sorted(set(extra.target) & set(CLASSES))
+        if scored:
+            parser.error(f"--learn-also: {scored} are scored already; name others")
         splits = with_training_only_rows(
             splits, groups, extra.data, extra.groups, split=args.split
         )
