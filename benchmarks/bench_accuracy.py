@@ -401,19 +401,31 @@ def scores(y_true, y_pred):
     }
 
 
-def predict_among(estimator, X, labels=CLASSES):
-    """``estimator``'s predictions for ``X``, each one of ``labels``.
+def _scored_proba(estimator, X):
+    """``estimator``'s probabilities of the four scored classes, in ``CLASSES`` order.
+
+    Of an estimator that learned other classes too (``--learn-also``), the
+    four classes' columns, shares renormalised to sum to 1: its probabilities
+    under a class prior of 0 for the others. ``None`` for an estimator without
+    probabilities or one that lacks a scored class.
+    """
+    classes = list(getattr(estimator, "classes_", []))
+    if not hasattr(estimator, "predict_proba") or not set(CLASSES) <= set(classes):
+        return None
+    proba = estimator.predict_proba(X)[:, [classes.index(c) for c in CLASSES]]
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def predict_among(estimator, X):
+    """``estimator``'s predictions for ``X``, each one of ``CLASSES``.
 
     An estimator that learned other classes too (``--learn-also``) gives its
-    most probable of ``labels``: its probabilities with the other classes'
-    share set to 0, as a class prior of 0 for them would. Any other estimator
-    gives its own ``predict``.
+    most probable of the four (``_scored_proba``). Any other estimator gives
+    its own ``predict``.
     """
-    classes = list(getattr(estimator, "classes_", labels))
-    if set(classes) <= set(labels):
+    if set(getattr(estimator, "classes_", CLASSES)) <= set(CLASSES):
         return estimator.predict(X)
-    proba = estimator.predict_proba(X)[:, [classes.index(c) for c in labels]]
-    return np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
+    return np.asarray(CLASSES, dtype=object)[_scored_proba(estimator, X).argmax(axis=1)]
 
 
 def _roc_auc(estimator, X, y):
@@ -425,19 +437,15 @@ def _roc_auc(estimator, X, y):
     test set (a quick run's subset) that lacks a class. It reads what
     ``predict_proba`` returns: the default's under its uniform class prior,
     0.002-0.007 below the same networks read as trained (``class_prior=None``),
-    which is how the screening runs in benchmarks/README.md read them. Of an
-    estimator that learned other classes too, it reads the four classes'
-    columns, shares renormalised to sum to 1.
+    which is how the screening runs in benchmarks/README.md read them; of an
+    estimator that learned other classes too, ``_scored_proba``.
     """
-    classes = list(getattr(estimator, "classes_", []))
-    labels = sorted(set(y))
-    if not hasattr(estimator, "predict_proba") or labels != CLASSES:
+    if sorted(set(y)) != CLASSES:
         return None
-    if not set(labels) <= set(classes):
+    proba = _scored_proba(estimator, X)
+    if proba is None:
         return None
-    proba = estimator.predict_proba(X)[:, [classes.index(c) for c in labels]]
-    proba = proba / proba.sum(axis=1, keepdims=True)
-    return float(roc_auc_score(y, proba, multi_class="ovr", labels=labels))
+    return float(roc_auc_score(y, proba, multi_class="ovr", labels=CLASSES))
 
 
 def evaluate_split(estimator, X, y, train, test, stressed=None):
