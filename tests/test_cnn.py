@@ -523,6 +523,44 @@ def test_class_prior_moves_probabilities_between_priors_without_refitting():
     np.testing.assert_allclose(same, uniform, rtol=1e-5)
 
 
+def test_a_class_prior_by_name_is_the_array_in_classes_order():
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0).fit(X, y)
+    by_name = dict(zip(cnn.classes_[::-1], [3, 2, 1], strict=True))
+    in_order = [by_name[c] for c in cnn.classes_]
+    named = cnn.set_params(class_prior=by_name).predict_proba(X)
+    np.testing.assert_allclose(
+        named, cnn.set_params(class_prior=in_order).predict_proba(X)
+    )
+
+
+def test_classes_a_named_prior_leaves_out_are_never_predicted():
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0, class_prior={"happiness": 1, "sadness": 1}).fit(X, y)
+    proba = cnn.predict_proba(X)
+    assert set(cnn.predict(X)) <= {"happiness", "sadness"}
+    np.testing.assert_array_equal(proba[:, list(cnn.classes_).index("neutral")], 0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("prior", "message"),
+    [
+        ({"happy": 1, "neutral": 1}, r"class_prior names \['happy'\], which are not"),
+        ({"sadness": 0, "neutral": 0}, "class_prior must be"),
+        ({"sadness": -1, "neutral": 1}, "class_prior must be"),
+        ({"sadness": "high"}, "class_prior must be"),
+    ],
+)
+def test_a_bad_named_prior_is_named_at_fit_and_at_predict(prior, message):
+    X, y = _toy()
+    with pytest.raises(ValueError, match=message):
+        _cnn(class_prior=prior).fit(X, y)
+    cnn = _cnn(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        cnn.set_params(class_prior=prior).predict(X)
+
+
 @pytest.mark.parametrize("exponent", [0.0, 0.5, 1.0])
 def test_the_exponent_tempers_balanced_class_weights(exponent):
     X, y = _imbalanced()

@@ -1,5 +1,6 @@
 """EmotionCNNClassifier: a Keras CNN that is a scikit-learn classifier."""
 
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import keras
@@ -189,7 +190,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         learned from. 1 predicts from the image as it is. The view replaces
         the image (no extra pass of the network) and needs no refit:
         ``set_params(test_time_crop=...)`` applies at the next predict.
-    class_prior : {"uniform", "training"}, array-like or None, default="uniform"
+    class_prior : {"uniform", "training"}, array-like, dict or None, default="uniform"
         How often each class is assumed to occur among the images to
         predict. ``None`` takes the network's probabilities as trained, so
         ``class_weight`` decides. ``"uniform"``: every class equally often,
@@ -197,7 +198,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         rare classes; ``"training"``: as often as in the training rows,
         which calls rare classes less often and with fewer false alarms
         (higher precision); an array gives one non-negative value per class,
-        in ``classes_`` order. The probabilities are moved from the prior
+        in ``classes_`` order, and a dict maps classes to their values, the
+        classes it leaves out getting 0: ``{"anger": 1, "sadness": 1}`` picks
+        between those two only. The probabilities are moved from the prior
         the network was trained under (``trained_prior_``: class and sample
         weights included) to this one. It needs no refit:
         ``set_params(class_prior=...)`` applies at the next predict.
@@ -281,7 +284,12 @@ class EmotionCNNClassifier(ScikerasSeam):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "flip_test_time": ["boolean"],
         "test_time_crop": [Interval(Real, 0, 1, closed="right")],
-        "class_prior": [StrOptions({"uniform", "training"}), "array-like", None],
+        "class_prior": [
+            StrOptions({"uniform", "training"}),
+            "array-like",
+            Mapping,
+            None,
+        ],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -407,7 +415,7 @@ class EmotionCNNClassifier(ScikerasSeam):
                 f"{type(self).__name__} needs at least 2 classes in y, got 1 class: "
                 f"{classes.tolist()}."
             )
-        self._target_prior(len(classes))
+        self._target_prior(classes)
         if sample_weight is not None:
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
@@ -525,31 +533,42 @@ class EmotionCNNClassifier(ScikerasSeam):
         """``proba`` moved from the prior the network learned to ``class_prior``."""
         if self.class_prior is None:
             return proba
-        target = self._target_prior(len(self.classes_))
+        target = self._target_prior(self.classes_)
         proba = proba * (target / self.trained_prior_)
         return proba / proba.sum(axis=1, keepdims=True)
 
-    def _target_prior(self, n_classes):
-        """``class_prior`` as shares that sum to 1; ValueError if it cannot be."""
+    def _target_prior(self, classes):
+        """``class_prior`` as shares of ``classes`` that sum to 1.
+
+        ValueError if it cannot be.
+        """
         if self.class_prior is None:
             return None
+        n_classes = len(classes)
         if isinstance(self.class_prior, str):
             if self.class_prior == "uniform":
                 return np.full(n_classes, 1 / n_classes)
             if self.class_prior == "training" and hasattr(self, "class_frequencies_"):
                 return self.class_frequencies_
             return None
-        prior = np.asarray(self.class_prior, dtype=np.float64)
+        shares = self.class_prior
+        if isinstance(shares, Mapping):
+            shares = _shares_of_named_classes(shares, classes)
+        try:
+            prior = np.asarray(shares, dtype=np.float64)
+        except (TypeError, ValueError):
+            prior = None
         if (
-            prior.shape != (n_classes,)
+            prior is None
+            or prior.shape != (n_classes,)
             or not np.isfinite(prior).all()
             or (prior < 0).any()
             or prior.sum() == 0
         ):
             raise ValueError(
-                f"class_prior must be None, 'uniform', 'training' or {n_classes} "
-                f"non-negative numbers (one per class, not all 0); got "
-                f"{self.class_prior!r}."
+                f"class_prior must be None, 'uniform', 'training', {n_classes} "
+                f"non-negative numbers (one per class, not all 0) or a mapping of "
+                f"classes to them; got {self.class_prior!r}."
             )
         return prior / prior.sum()
 
@@ -652,3 +671,20 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _keras_build_fn(self):
         return build_model(self, self._seed)
+
+
+def _shares_of_named_classes(shares, classes):
+    """A ``{class: share}`` prior as a list of shares in ``classes`` order.
+
+    A class it does not name gets 0, so it is never predicted; a name that
+    is not a class is an error, as a misspelt class would otherwise silently
+    be given no share.
+    """
+    known = set(np.asarray(classes).tolist())
+    unknown = [name for name in shares if name not in known]
+    if unknown:
+        raise ValueError(
+            f"class_prior names {unknown!r}, which are not classes; the classes "
+            f"are {sorted(known)!r}."
+        )
+    return [shares.get(c, 0) for c in np.asarray(classes).tolist()]
