@@ -386,6 +386,13 @@ def _subsample(faces, n_images, seed=0):
     return np.sort(rng.choice(len(faces.data), n_images, replace=False))
 
 
+def _same_share(n_images, faces, extra):
+    """How many of ``extra`` a ``n_images`` subset of ``faces`` calls for."""
+    if n_images is None:
+        return None
+    return max(1, round(len(extra.data) * min(1, n_images / len(faces.data))))
+
+
 def scores(y_true, y_pred):
     """Balanced accuracy, macro-F1, and recall and precision per class."""
     precision, recall, _, _ = precision_recall_fscore_support(
@@ -605,13 +612,16 @@ def main(argv=None):
         scored = sorted(set(extra.target) & set(CLASSES))
         if scored:
             parser.error(f"--learn-also: {scored} are scored already; name others")
+        # A quick run keeps the same share of them as of the scored images.
+        kept = _subsample(extra, _same_share(args.n_images, faces, extra))
+        extra_paths, extra_groups = extra.data[kept], extra.groups[kept]
         splits = with_training_only_rows(
-            splits, groups, extra.data, extra.groups, split=args.split
+            splits, groups, extra_paths, extra_groups, split=args.split
         )
-        paths = np.concatenate([paths, extra.data])
-        y = np.concatenate([y, extra.target])
-        groups = np.concatenate([groups, extra.groups])
-        print(f"training also on {len(extra.data)} images: {args.learn_also}")
+        paths = np.concatenate([paths, extra_paths])
+        y = np.concatenate([y, extra.target[kept]])
+        groups = np.concatenate([groups, extra_groups])
+        print(f"training also on {len(kept)} images: {args.learn_also}")
     for train, test in splits:
         assert not set(groups[train]) & set(groups[test])
     methods = make_methods(args.epochs, args.seed)

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
+from sklearn.utils import Bunch
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from bench_accuracy import _roc_auc, parse_setting, predict_among
+from bench_accuracy import _roc_auc, _same_share, parse_setting, predict_among
 from splits import with_training_only_rows
 
 
@@ -98,3 +99,11 @@ def test_training_only_rows_never_join_a_test_person_or_the_test_side(split):
     added = joined_train[len(train) :] - len(groups)
     # Persons: Ann_Lee is tested; source: only news photos train.
     assert added.tolist() == ([1, 2] if split == "persons" else [0, 1])
+
+
+def test_a_quick_run_trains_on_the_same_share_of_the_extra_images():
+    faces, extra = Bunch(data=np.arange(1000)), Bunch(data=np.arange(190))
+    assert _same_share(None, faces, extra) is None
+    assert _same_share(100, faces, extra) == 19
+    assert _same_share(1, faces, extra) == 1
+    assert _same_share(5000, faces, extra) == 190
