@@ -90,13 +90,38 @@ def _layer(cls, **config):
             ["layer 0 (Conv2D) filters: 4 in the file, 8 built"],
         ),
         (
-            [_layer("Conv2D", filters=4), _layer("Dropout", rate=0.3)],
-            ["layer 1 (Dense): a Dropout is built in its place"],
+            [_layer("Conv2D", filters=4), _layer("Activation", activation="relu")],
+            ["layer 1 (Dense): a Activation is built in its place"],
         ),
-        ([_layer("Conv2D", filters=4)], ["2 layers in the file, 1 built"]),
+        (
+            [_layer("Conv2D", filters=4)],
+            ["2 layers that act at predict in the file, 1 built"],
+        ),
     ],
     ids=["same", "new_key", "value", "class", "count"],
 )
 def test_differences_name_the_layer_and_setting(built, expected):
     stored = [_layer("Conv2D", filters=4), _layer("Dense", units=2)]
     assert fingerprint_differences(stored, built) == expected
+
+
+def test_layers_that_pass_images_through_at_predict_are_not_compared():
+    # Three augmentation layers in the file, one built in their place, and
+    # another dropout rate: the same network at predict.
+    stored = [
+        _layer("RandomRotation", factor=0.04),
+        _layer("RandomTranslation", height_factor=0.06),
+        _layer("RandomZoom", height_factor=[-0.4, 0.15]),
+        _layer("Conv2D", filters=4),
+        _layer("Dropout", rate=0.3),
+        _layer("Dense", units=2),
+    ]
+    built = [
+        _layer("RandomAffine", rotation=14.4),
+        _layer("Conv2D", filters=4),
+        _layer("Dropout", rate=0.5),
+        _layer("Dense", units=3),
+    ]
+    assert fingerprint_differences(stored, built) == [
+        "layer 5 (Dense) units: 2 in the file, 3 built"
+    ]

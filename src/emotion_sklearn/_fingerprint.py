@@ -53,12 +53,43 @@ def network_fingerprint(model):
     return json.loads(json.dumps(layers, default=str))
 
 
+# Layers that pass images through unchanged at predict (training-time
+# augmentation and dropout): a file whose network differs only in them
+# predicts as it did when it was saved.
+_PASS_THROUGH_AT_PREDICT = frozenset(
+    {
+        "Dropout",
+        "GaussianNoise",
+        "RandomAffine",
+        "RandomBrightness",
+        "RandomContrast",
+        "RandomDownscale",
+        "RandomErasing",
+        "RandomFlip",
+        "RandomGaussianBlur",
+        "RandomRotation",
+        "RandomTranslation",
+        "RandomZoom",
+    }
+)
+
+
+def _acting_at_predict(layers):
+    return [
+        (index, layer)
+        for index, layer in enumerate(layers)
+        if layer["class"] not in _PASS_THROUGH_AT_PREDICT
+    ]
+
+
 def fingerprint_differences(stored, built):
     """How the layers recorded in a file differ from those built now.
 
-    A configuration key present on one side only is not a difference: a
-    Keras release that adds a setting would otherwise flag every file saved
-    before it.
+    Only layers that act at predict are compared: augmentation and dropout
+    layers pass images through unchanged there, so a network that differs in
+    them makes the same predictions with the same weights. A configuration
+    key present on one side only is not a difference either: a Keras release
+    that adds a setting would otherwise flag every file saved before it.
 
     Parameters
     ----------
@@ -68,12 +99,15 @@ def fingerprint_differences(stored, built):
     Returns
     -------
     differences : list of str
-        Empty when the networks match.
+        Empty when the networks match. Layers are numbered as in the file.
     """
+    stored, built = _acting_at_predict(stored), _acting_at_predict(built)
     if len(stored) != len(built):
-        return [f"{len(stored)} layers in the file, {len(built)} built"]
+        return [
+            f"{len(stored)} layers that act at predict in the file, {len(built)} built"
+        ]
     differences = []
-    for index, (saved, now) in enumerate(zip(stored, built, strict=True)):
+    for (index, saved), (_, now) in zip(stored, built, strict=True):
         where = f"layer {index} ({saved['class']})"
         if saved["class"] != now["class"]:
             differences.append(f"{where}: a {now['class']} is built in its place")
