@@ -384,9 +384,7 @@ def test_random_augmentation_acts_in_training_only():
     cnn = _cnn(random_state=0, **params).fit(X, y)
     assert augmentation_layer_names(cnn.model_) == [
         "RandomFlip",
-        "RandomRotation",
-        "RandomTranslation",
-        "RandomZoom",
+        "RandomAffine",
         "RandomBrightness",
         "RandomContrast",
         "RandomDownscale",

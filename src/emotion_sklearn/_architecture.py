@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
+from ._affine import RandomAffine
 from ._layers import (
     FusedBatchNormalization,
     HistogramEqualization,
@@ -202,23 +203,19 @@ def _augmentation_layers(cnn, x, seeds):
     # Keras' random layers act when training and pass images through
     # unchanged at predict, like the fit-time-only samplers. Pixels moved in
     # from outside the frame mirror the photo's border (Keras' "reflect")
-    # rather than smear its edge pixels ("nearest").
+    # rather than smear its edge pixels ("nearest"). Rotation, shift and zoom
+    # resample each image once, not once each: every bilinear pass blurs it.
     if cnn.random_flip:
         x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
-    if cnn.random_rotation:
-        x = keras.layers.RandomRotation(
-            cnn.random_rotation / 360, fill_mode="reflect", seed=seeds.draw()
-        )(x)
-    if cnn.random_shift:
-        x = keras.layers.RandomTranslation(
+    zoom = zoom_range(cnn.random_zoom)
+    if cnn.random_rotation or cnn.random_shift or any(zoom):
+        x = RandomAffine(
+            cnn.random_rotation,
             cnn.random_shift,
-            cnn.random_shift,
+            zoom,
             fill_mode="reflect",
             seed=seeds.draw(),
         )(x)
-    zoom = zoom_range(cnn.random_zoom)
-    if any(zoom):
-        x = keras.layers.RandomZoom(zoom, fill_mode="reflect", seed=seeds.draw())(x)
     # The loader's pixels are in [0, 1].
     if cnn.random_brightness:
         x = keras.layers.RandomBrightness(

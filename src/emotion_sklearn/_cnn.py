@@ -122,6 +122,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         ``(zoom_in, zoom_out)`` sets each way apart: ``(0.4, 0.15)`` shows
         between 60% and 115% of the image's height and width, so that the
         network also sees faces cropped tighter than the loader crops them.
+        Rotation, shift and zoom are drawn for each image and applied as one
+        affine map, so each training image is interpolated once, as the
+        images it predicts from are (``test_time_crop``).
     random_brightness : float, default=0.3
         Brighten or darken training images by up to this fraction of the
         pixel range.
