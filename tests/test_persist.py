@@ -51,6 +51,7 @@ PIPELINES = {
         "resample": SMOTE(k_neighbors=3),
         "load__face_finder": FaceFinder("lbp", margin=0.3),
         "cnn__class_weight": {"anger": 2.0, "happiness": 1.0},
+        "cnn__class_prior": {"anger": 1, "happiness": 2, "neutral": 1},
     },
 }
 
