@@ -683,11 +683,11 @@ def _shares_of_named_classes(shares, classes):
     is not a class is an error, as a misspelt class would otherwise silently
     be given no share.
     """
-    known = set(np.asarray(classes).tolist())
-    unknown = [name for name in shares if name not in known]
+    classes = np.asarray(classes).tolist()
+    unknown = [name for name in shares if name not in classes]
     if unknown:
         raise ValueError(
             f"class_prior names {unknown!r}, which are not classes; the classes "
-            f"are {sorted(known)!r}."
+            f"are {sorted(classes)!r}."
         )
-    return [shares.get(c, 0) for c in np.asarray(classes).tolist()]
+    return [shares.get(c, 0) for c in classes]
