@@ -4,17 +4,22 @@ import functools
 import json
 import warnings
 
+import numpy as np
 import pytest
 
 from _helpers import model_file_parts, tiny_cnn_params, with_manifest, zip_parts
 from emotion_sklearn import (
+    EmotionCNNClassifier,
     ModelFileWarning,
     _architecture,
     load_model,
     make_emotion_pipeline,
     save_model,
 )
-from emotion_sklearn._fingerprint import fingerprint_differences
+from emotion_sklearn._fingerprint import (
+    _PASS_THROUGH_AT_PREDICT,
+    fingerprint_differences,
+)
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +130,31 @@ def test_layers_that_pass_images_through_at_predict_are_not_compared():
     assert fingerprint_differences(stored, built) == [
         "layer 5 (Dense) units: 2 in the file, 3 built"
     ]
+
+
+def test_the_pass_through_list_names_every_layer_that_is_the_identity_at_predict():
+    # Every augmentation on, plus dropout: a layer added to the package that
+    # leaves images unchanged at predict must join the list (or files saved
+    # before it would warn), and no layer that changes them may be in it.
+    cnn = EmotionCNNClassifier(
+        **{
+            **tiny_cnn_params(),
+            "random_downscale": 0.5,
+            "random_blur": 1.0,
+            "random_noise": 0.05,
+            "random_erasing": 0.5,
+            "dropout": 0.3,
+        }
+    )
+    cnn.image_size_, cnn.n_classes_ = (16, 16), 3
+    model = _architecture.build_model(cnn, seed=0)
+    x = np.random.default_rng(0).standard_normal((2, 16, 16, 1))
+    identity = set()
+    for layer in model.layers[1:]:  # after the input
+        shape = (2, *layer.input.shape[1:])
+        inputs = np.resize(x, shape).astype("float32")
+        outputs = np.asarray(layer(inputs, training=False))
+        if outputs.shape == inputs.shape and np.array_equal(outputs, inputs):
+            identity.add(type(layer).__name__)
+    built = {type(layer).__name__ for layer in model.layers}
+    assert identity == built & _PASS_THROUGH_AT_PREDICT
