@@ -8,6 +8,7 @@ Usage::
                                         [--methods ...] [--n-images N] [--seed S]
                                         [--set NAME=VALUE ...] [--out results.json]
                                         [--learn-also EMOTION ...]
+                                        [--class-priors PRIOR ...]
 
 Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
 the 10,459 images of the four default classes (``person_folds(5)``);
@@ -19,6 +20,11 @@ down 30%), and the drop from the unaltered score is reported. Every split
 reports balanced accuracy, macro-F1, recall and precision per class, and the
 macro one-vs-rest ROC AUC of the probabilities (how well they rank each class,
 whatever the decision rule).
+
+``--class-priors uniform None training`` also reads the default's fitted
+network on each split's test rows under each ``class_prior`` (``None``: as
+trained), without refitting, and reports each reading: the trade between
+finding the rare classes and false alarms, for one set of fits.
 
 ``--learn-also disgust`` (any of the dataset's other labels) adds the images of
 those expressions to every split's training side where the split allows it
@@ -455,10 +461,36 @@ def _roc_auc(estimator, X, y):
     return float(roc_auc_score(y, proba, multi_class="ovr", labels=CLASSES))
 
 
-def evaluate_split(estimator, X, y, train, test, stressed=None):
+def read_under_priors(estimator, X, y, priors):
+    """Scores of the fitted ``estimator`` read under each class prior in turn.
+
+    ``class_prior`` acts at predict only, so each reading is of the same
+    network, without refitting; the estimator's own prior is restored after.
+    Each reading adds ``accuracy`` and ``called``, how many faces were
+    predicted to be each class. Keyed by the prior's ``repr`` (``'uniform'``,
+    ``None``).
+    """
+    own = estimator.get_params()["cnn__class_prior"]
+    readings = {}
+    try:
+        for prior in priors:
+            estimator.set_params(cnn__class_prior=prior)
+            predicted = predict_among(estimator, X)
+            reading = scores(y, predicted)
+            reading["accuracy"] = float(np.mean(predicted == y))
+            reading["called"] = {c: int(np.sum(predicted == c)) for c in CLASSES}
+            readings[repr(prior)] = reading
+    finally:
+        estimator.set_params(cnn__class_prior=own)
+    return readings
+
+
+def evaluate_split(estimator, X, y, train, test, stressed=None, priors=()):
     """Fit on ``train``, score on ``test`` and on each re-framed copy of it.
 
-    ``stressed`` maps a re-framing's name to the re-framed test rows.
+    ``stressed`` maps a re-framing's name to the re-framed test rows;
+    ``priors``, class priors to read the unaltered test rows under as well
+    (:func:`read_under_priors`).
     """
     start = time.perf_counter()
     estimator.fit(X[train], y[train])
@@ -470,6 +502,8 @@ def evaluate_split(estimator, X, y, train, test, stressed=None):
         name: scores(y[test], predict_among(estimator, rows))["balanced_accuracy"]
         for name, rows in (stressed or {}).items()
     }
+    if priors:
+        outcome["priors"] = read_under_priors(estimator, X[test], y[test], priors)
     return outcome
 
 
@@ -514,6 +548,34 @@ def summarise(results):
                 value = np.mean([f["stress"][variant] for f in folds])
                 cells.append(f"{value:.3f} ({value - base:+.3f})")
             print(f"{name:<16}" + "".join(f"{c:>18}" for c in cells))
+    for name, folds in results.items():
+        if "priors" in folds[0]:
+            _summarise_priors(name, folds)
+
+
+def _summarise_priors(name, folds):
+    print(f"\n{name} read under each class prior (mean over splits; called: total)")
+    print(
+        f"{'prior':<12}{'bal. acc.':>16}{'macro-F1':>16}{'accuracy':>10}"
+        + "".join(f"{'R ' + c[:4]:>8}" for c in CLASSES)
+        + "".join(f"{'P ' + c[:4]:>8}" for c in CLASSES)
+        + "".join(f"{'# ' + c[:4]:>8}" for c in CLASSES)
+    )
+    for prior in folds[0]["priors"]:
+        readings = [f["priors"][prior] for f in folds]
+        cells = [
+            f"{np.mean([r[kind][c] for r in readings]):>8.2f}"
+            for kind in ("recall", "precision")
+            for c in CLASSES
+        ]
+        called = [f"{sum(r['called'][c] for r in readings):>8}" for c in CLASSES]
+        print(
+            f"{prior:<12}"
+            f"{_mean_sd([r['balanced_accuracy'] for r in readings]):>16}"
+            f"{_mean_sd([r['macro_f1'] for r in readings]):>16}"
+            f"{np.mean([r['accuracy'] for r in readings]):>10.3f}"
+            + "".join(cells + called)
+        )
 
 
 def _splits(args, paths, y, groups):
@@ -534,6 +596,11 @@ def parse_setting(text):
         return name, ast.literal_eval(raw)
     except (ValueError, SyntaxError):
         return name, raw
+
+
+def parse_prior(text):
+    """A ``class_prior`` value from the command line: ``None`` or a name."""
+    return None if text == "None" else text
 
 
 def _apply_settings(methods, settings):
@@ -592,6 +659,15 @@ def main(argv=None):
         metavar="NAME=VALUE",
         help="set a parameter of the default method's pipeline, e.g. cnn__dropout=0.0 "
         "or load__image_size=(40,40)",
+    )
+    parser.add_argument(
+        "--class-priors",
+        type=parse_prior,
+        nargs="+",
+        default=[],
+        metavar="PRIOR",
+        help="also read the default's test predictions under these class_prior "
+        "values, without refitting: uniform, training, None",
     )
     parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
     parser.add_argument(
@@ -659,8 +735,9 @@ def main(argv=None):
         for name in args.methods:
             loader, estimator = methods[name]
             stressed = {v: decoded(loader, files) for v, files in variants.items()}
+            priors = args.class_priors if name == "default" else ()
             outcome = evaluate_split(
-                estimator, decoded(loader, paths), y, train, test, stressed
+                estimator, decoded(loader, paths), y, train, test, stressed, priors
             )
             results[name].append(outcome)
             recall = " ".join(f"{c} {r:.2f}" for c, r in outcome["recall"].items())

@@ -7,11 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils import Bunch
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from bench_accuracy import _roc_auc, _same_share, parse_setting, predict_among
+from _helpers import tiny_cnn_params, toy_faces
+from bench_accuracy import (
+    CLASSES,
+    _roc_auc,
+    _same_share,
+    parse_prior,
+    parse_setting,
+    predict_among,
+    read_under_priors,
+)
+from emotion_sklearn import EmotionCNNClassifier
 from splits import with_training_only_rows
 
 
@@ -107,3 +118,26 @@ def test_a_quick_run_trains_on_the_same_share_of_the_extra_images():
     assert _same_share(100, faces, extra) == 19
     assert _same_share(1, faces, extra) == 1
     assert _same_share(5000, faces, extra) == 190
+
+
+def test_priors_are_read_from_one_fit_and_the_own_prior_restored():
+    X, y = toy_faces()
+    cnn = EmotionCNNClassifier(**tiny_cnn_params(), random_state=0)
+    model = Pipeline([("cnn", cnn)]).fit(X, y)
+    own = model.predict(X)
+    readings = read_under_priors(model, X, y, ["training", None, "uniform"])
+    assert list(readings) == ["'training'", "None", "'uniform'"]
+    assert cnn.class_prior == "uniform"
+    np.testing.assert_array_equal(model.predict(X), own)
+    uniform = readings["'uniform'"]
+    assert uniform["accuracy"] == pytest.approx(np.mean(own == y))
+    assert uniform["called"] == {c: int(np.sum(own == c)) for c in CLASSES}
+    assert all(sum(r["called"].values()) == len(y) for r in readings.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("None", None), ("uniform", "uniform"), ("training", "training")],
+)
+def test_a_prior_on_the_command_line_is_none_or_a_name(text, expected):
+    assert parse_prior(text) == expected
