@@ -9,6 +9,7 @@ Usage::
                                         [--set NAME=VALUE ...] [--out results.json]
                                         [--learn-also EMOTION ...]
                                         [--class-priors PRIOR ...]
+                                        [--save-proba FILE.npz]
 
 Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
 the 10,459 images of the four default classes (``person_folds(5)``);
@@ -25,6 +26,9 @@ whatever the decision rule).
 network on each split's test rows under each ``class_prior`` (``None``: as
 trained), without refitting, and reports each reading: the trade between
 finding the rare classes and false alarms, for one set of fits.
+``--save-proba FILE.npz`` saves the default's test probabilities as trained
+(and its ``trained_prior_``) per split, from which any other prior's readings
+follow without the network.
 
 ``--learn-also disgust`` (any of the dataset's other labels) adds the images of
 those expressions to every split's training side where the split allows it
@@ -507,6 +511,22 @@ def evaluate_split(estimator, X, y, train, test, stressed=None, priors=()):
     return outcome
 
 
+def proba_as_trained(estimator, X):
+    """The fitted default's probabilities under ``class_prior=None``, and its prior.
+
+    Any other prior's probabilities follow from these without the network:
+    ``class_prior`` rescales them by ``prior / trained_prior_`` after the
+    mirror image's are averaged in.
+    """
+    own = estimator.get_params()["cnn__class_prior"]
+    try:
+        proba = estimator.set_params(cnn__class_prior=None).predict_proba(X)
+    finally:
+        estimator.set_params(cnn__class_prior=own)
+    cnn = estimator.named_steps["cnn"]
+    return proba, cnn.trained_prior_, cnn.classes_
+
+
 def _mean_sd(values):
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
@@ -671,6 +691,13 @@ def main(argv=None):
     )
     parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
     parser.add_argument(
+        "--save-proba",
+        type=Path,
+        metavar="FILE.npz",
+        help="save the default's test probabilities as trained, per split, "
+        "to read other class priors later without refitting",
+    )
+    parser.add_argument(
         "--learn-also",
         nargs="+",
         default=[],
@@ -721,6 +748,7 @@ def main(argv=None):
         return pixels[key]
 
     results = {name: [] for name in args.methods}
+    saved = {}
     print(
         f"{len(y)} images of {len(set(groups))} people, split {args.split!r}: "
         f"{len(splits)} split(s), {[len(test) for _, test in splits]} test images"
@@ -740,6 +768,15 @@ def main(argv=None):
                 estimator, decoded(loader, paths), y, train, test, stressed, priors
             )
             results[name].append(outcome)
+            if args.save_proba and name == "default":
+                proba, trained, classes = proba_as_trained(
+                    estimator, decoded(loader, paths)[test]
+                )
+                saved[f"split{index}_test"] = test
+                saved[f"split{index}_y"] = y[test].astype(str)
+                saved[f"split{index}_proba"] = proba
+                saved[f"split{index}_trained_prior"] = trained
+                saved["classes"] = np.asarray(classes, dtype=str)
             recall = " ".join(f"{c} {r:.2f}" for c, r in outcome["recall"].items())
             auc = outcome["roc_auc"]
             auc = "" if auc is None else f" ROC AUC {auc:.3f}"
@@ -752,6 +789,8 @@ def main(argv=None):
     summarise(results)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
+    if args.save_proba:
+        np.savez_compressed(args.save_proba, **saved)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from bench_accuracy import (
     parse_prior,
     parse_setting,
     predict_among,
+    proba_as_trained,
     read_under_priors,
 )
 from emotion_sklearn import EmotionCNNClassifier
@@ -141,3 +142,15 @@ def test_priors_are_read_from_one_fit_and_the_own_prior_restored():
 )
 def test_a_prior_on_the_command_line_is_none_or_a_name(text, expected):
     assert parse_prior(text) == expected
+
+
+def test_any_prior_follows_from_the_probabilities_as_trained():
+    X, y = toy_faces()
+    cnn = EmotionCNNClassifier(**tiny_cnn_params(), random_state=0)
+    model = Pipeline([("cnn", cnn)]).fit(X, y)
+    proba, trained, classes = proba_as_trained(model, X)
+    assert cnn.class_prior == "uniform"
+    np.testing.assert_array_equal(classes, cnn.classes_)
+    moved = proba / trained
+    moved /= moved.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(moved, model.predict_proba(X), rtol=1e-5, atol=1e-7)
