@@ -27,8 +27,8 @@ network on each split's test rows under each ``class_prior`` (``None``: as
 trained), without refitting, and reports each reading: the trade between
 finding the rare classes and false alarms, for one set of fits.
 ``--save-proba FILE.npz`` saves the default's test probabilities as trained
-(and its ``trained_prior_``) per split, from which any other prior's readings
-follow without the network.
+(and its ``trained_prior_``) per split, of each re-framed copy too with
+``--stress``, from which any other prior's readings follow without the network.
 
 ``--learn-also disgust`` (any of the dataset's other labels) adds the images of
 those expressions to every split's training side where the split allows it
@@ -776,6 +776,10 @@ def main(argv=None):
                 saved[f"split{index}_y"] = y[test].astype(str)
                 saved[f"split{index}_proba"] = proba
                 saved[f"split{index}_trained_prior"] = trained
+                for variant, rows in stressed.items():
+                    saved[f"split{index}_{variant}_proba"] = proba_as_trained(
+                        estimator, rows
+                    )[0]
                 saved["classes"] = np.asarray(classes, dtype=str)
             recall = " ".join(f"{c} {r:.2f}" for c, r in outcome["recall"].items())
             auc = outcome["roc_auc"]
