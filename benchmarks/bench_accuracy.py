@@ -527,6 +527,21 @@ def proba_as_trained(estimator, X):
     return proba, cnn.trained_prior_, cnn.classes_
 
 
+def _probabilities_to_save(estimator, index, test, y, rows):
+    """``--save-proba``'s arrays for one split, keyed ``split{index}_...``.
+
+    ``rows`` maps ``""`` to the unaltered test rows and each re-framing's
+    name to its copy of them.
+    """
+    arrays = {f"split{index}_test": test, f"split{index}_y": y[test].astype(str)}
+    for variant, X in rows.items():
+        proba, trained, classes = proba_as_trained(estimator, X)
+        arrays[f"split{index}{'_' if variant else ''}{variant}_proba"] = proba
+    arrays[f"split{index}_trained_prior"] = trained
+    arrays["classes"] = np.asarray(classes, dtype=str)
+    return arrays
+
+
 def _mean_sd(values):
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
@@ -769,18 +784,8 @@ def main(argv=None):
             )
             results[name].append(outcome)
             if args.save_proba and name == "default":
-                proba, trained, classes = proba_as_trained(
-                    estimator, decoded(loader, paths)[test]
-                )
-                saved[f"split{index}_test"] = test
-                saved[f"split{index}_y"] = y[test].astype(str)
-                saved[f"split{index}_proba"] = proba
-                saved[f"split{index}_trained_prior"] = trained
-                for variant, rows in stressed.items():
-                    saved[f"split{index}_{variant}_proba"] = proba_as_trained(
-                        estimator, rows
-                    )[0]
-                saved["classes"] = np.asarray(classes, dtype=str)
+                rows = {"": decoded(loader, paths)[test], **stressed}
+                saved.update(_probabilities_to_save(estimator, index, test, y, rows))
             recall = " ".join(f"{c} {r:.2f}" for c, r in outcome["recall"].items())
             auc = outcome["roc_auc"]
             auc = "" if auc is None else f" ROC AUC {auc:.3f}"

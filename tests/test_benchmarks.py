@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 from _helpers import tiny_cnn_params, toy_faces
 from bench_accuracy import (
     CLASSES,
+    _probabilities_to_save,
     _roc_auc,
     _same_share,
     parse_prior,
@@ -121,10 +122,16 @@ def test_a_quick_run_trains_on_the_same_share_of_the_extra_images():
     assert _same_share(5000, faces, extra) == 190
 
 
-def test_priors_are_read_from_one_fit_and_the_own_prior_restored():
+@pytest.fixture(scope="module")
+def toy_model():
     X, y = toy_faces()
     cnn = EmotionCNNClassifier(**tiny_cnn_params(), random_state=0)
-    model = Pipeline([("cnn", cnn)]).fit(X, y)
+    return Pipeline([("cnn", cnn)]).fit(X, y), X, y
+
+
+def test_priors_are_read_from_one_fit_and_the_own_prior_restored(toy_model):
+    model, X, y = toy_model
+    cnn = model.named_steps["cnn"]
     own = model.predict(X)
     readings = read_under_priors(model, X, y, ["training", None, "uniform"])
     assert list(readings) == ["'training'", "None", "'uniform'"]
@@ -144,13 +151,29 @@ def test_a_prior_on_the_command_line_is_none_or_a_name(text, expected):
     assert parse_prior(text) == expected
 
 
-def test_any_prior_follows_from_the_probabilities_as_trained():
-    X, y = toy_faces()
-    cnn = EmotionCNNClassifier(**tiny_cnn_params(), random_state=0)
-    model = Pipeline([("cnn", cnn)]).fit(X, y)
+def test_any_prior_follows_from_the_probabilities_as_trained(toy_model):
+    model, X, _ = toy_model
+    cnn = model.named_steps["cnn"]
     proba, trained, classes = proba_as_trained(model, X)
     assert cnn.class_prior == "uniform"
     np.testing.assert_array_equal(classes, cnn.classes_)
     moved = proba / trained
     moved /= moved.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(moved, model.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+def test_saved_probabilities_name_the_split_and_each_reframing(toy_model):
+    model, X, y = toy_model
+    test = np.arange(len(y))
+    arrays = _probabilities_to_save(model, 3, test, y, {"": X, "crop60": X[::-1]})
+    assert sorted(arrays) == [
+        "classes",
+        "split3_crop60_proba",
+        "split3_proba",
+        "split3_test",
+        "split3_trained_prior",
+        "split3_y",
+    ]
+    np.testing.assert_allclose(
+        arrays["split3_crop60_proba"], arrays["split3_proba"][::-1], rtol=1e-6
+    )
