@@ -94,6 +94,7 @@ the HOG baseline.
 
 import argparse
 import ast
+import contextlib
 import json
 import tempfile
 import time
@@ -465,27 +466,35 @@ def _roc_auc(estimator, X, y):
     return float(roc_auc_score(y, proba, multi_class="ovr", labels=CLASSES))
 
 
+@contextlib.contextmanager
+def _under_prior(estimator, prior):
+    """The fitted pipeline ``estimator`` reading under ``prior``; its own after.
+
+    ``class_prior`` acts at predict only: the same network, without refitting.
+    """
+    own = estimator.get_params()["cnn__class_prior"]
+    estimator.set_params(cnn__class_prior=prior)
+    try:
+        yield estimator
+    finally:
+        estimator.set_params(cnn__class_prior=own)
+
+
 def read_under_priors(estimator, X, y, priors):
     """Scores of the fitted ``estimator`` read under each class prior in turn.
 
-    ``class_prior`` acts at predict only, so each reading is of the same
-    network, without refitting; the estimator's own prior is restored after.
     Each reading adds ``accuracy`` and ``called``, how many faces were
     predicted to be each class. Keyed by the prior's ``repr`` (``'uniform'``,
     ``None``).
     """
-    own = estimator.get_params()["cnn__class_prior"]
     readings = {}
-    try:
-        for prior in priors:
-            estimator.set_params(cnn__class_prior=prior)
+    for prior in priors:
+        with _under_prior(estimator, prior):
             predicted = predict_among(estimator, X)
-            reading = scores(y, predicted)
-            reading["accuracy"] = float(np.mean(predicted == y))
-            reading["called"] = {c: int(np.sum(predicted == c)) for c in CLASSES}
-            readings[repr(prior)] = reading
-    finally:
-        estimator.set_params(cnn__class_prior=own)
+        reading = scores(y, predicted)
+        reading["accuracy"] = float(np.mean(predicted == y))
+        reading["called"] = {c: int(np.sum(predicted == c)) for c in CLASSES}
+        readings[repr(prior)] = reading
     return readings
 
 
@@ -518,11 +527,8 @@ def proba_as_trained(estimator, X):
     ``class_prior`` rescales them by ``prior / trained_prior_`` after the
     mirror image's are averaged in.
     """
-    own = estimator.get_params()["cnn__class_prior"]
-    try:
-        proba = estimator.set_params(cnn__class_prior=None).predict_proba(X)
-    finally:
-        estimator.set_params(cnn__class_prior=own)
+    with _under_prior(estimator, None):
+        proba = estimator.predict_proba(X)
     cnn = estimator.named_steps["cnn"]
     return proba, cnn.trained_prior_, cnn.classes_
 
