@@ -39,6 +39,15 @@ def tiny_cnn_params(prefix=""):
     return {prefix + key: value for key, value in params.items()}
 
 
+def network_spec(image_size=(16, 16), n_classes=3, **params):
+    """An unfitted tiny CNN with the two fitted attributes ``build_model`` reads."""
+    from emotion_sklearn import EmotionCNNClassifier
+
+    cnn = EmotionCNNClassifier(**{**tiny_cnn_params(), **params})
+    cnn.image_size_, cnn.n_classes_ = image_size, n_classes
+    return cnn
+
+
 def toy_faces(n=60, side=8, seed=0):
     """Bright faces are 'happiness', dark ones 'sadness', grey ones 'neutral'."""
     rng = np.random.default_rng(seed)

@@ -4,15 +4,9 @@ import numpy as np
 import pytest
 
 from _helpers import augmentation_layer_names, tiny_cnn_params
+from _helpers import network_spec as _spec
 from emotion_sklearn import EmotionCNNClassifier
 from emotion_sklearn._architecture import LayerSeeds, build_model, zoom_range
-
-
-def _spec(image_size=(16, 16), n_classes=3, **params):
-    """An estimator with the two fitted attributes ``build_model`` reads."""
-    cnn = EmotionCNNClassifier(**{**tiny_cnn_params(), **params})
-    cnn.image_size_, cnn.n_classes_ = image_size, n_classes
-    return cnn
 
 
 def _layer_types(model):

@@ -7,9 +7,14 @@ import warnings
 import numpy as np
 import pytest
 
-from _helpers import model_file_parts, tiny_cnn_params, with_manifest, zip_parts
+from _helpers import (
+    model_file_parts,
+    network_spec,
+    tiny_cnn_params,
+    with_manifest,
+    zip_parts,
+)
 from emotion_sklearn import (
-    EmotionCNNClassifier,
     ModelFileWarning,
     _architecture,
     load_model,
@@ -136,17 +141,13 @@ def test_the_pass_through_list_names_every_layer_that_is_the_identity_at_predict
     # Every augmentation on, plus dropout: a layer added to the package that
     # leaves images unchanged at predict must join the list (or files saved
     # before it would warn), and no layer that changes them may be in it.
-    cnn = EmotionCNNClassifier(
-        **{
-            **tiny_cnn_params(),
-            "random_downscale": 0.5,
-            "random_blur": 1.0,
-            "random_noise": 0.05,
-            "random_erasing": 0.5,
-            "dropout": 0.3,
-        }
+    cnn = network_spec(
+        random_downscale=0.5,
+        random_blur=1.0,
+        random_noise=0.05,
+        random_erasing=0.5,
+        dropout=0.3,
     )
-    cnn.image_size_, cnn.n_classes_ = (16, 16), 3
     model = _architecture.build_model(cnn, seed=0)
     x = np.random.default_rng(0).standard_normal((2, 16, 16, 1))
     identity = set()
