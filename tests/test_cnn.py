@@ -3,6 +3,7 @@ import pickle
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import sklearn
@@ -475,6 +476,7 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
         ("weight_decay", -1e-4),
         ("class_prior", "balanced"),
         ("class_weight_exponent", 1.5),
+        ("class_weight_mode", "oversample"),
         ("block_dropout", 1.0),
     ],
 )
@@ -569,6 +571,65 @@ def test_the_exponent_tempers_balanced_class_weights(exponent):
     expected = counts ** (1 - exponent) / (counts ** (1 - exponent)).sum()
     np.testing.assert_allclose(cnn.trained_prior_, expected, rtol=1e-6)
     assert cnn.class_weight == "balanced"  # the parameter is left as given
+
+
+class _CountRows(keras.callbacks.Callback):
+    """The training rows of each epoch, from its batches' sizes."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rows.append(0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.rows[-1] += 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "batches"),
+    # 20 rows of each of 3 classes, happiness weighted 3: 100 rows when
+    # repeated (4 batches of 32), 60 when weighted in the loss (2).
+    [("resample", 4), ("reweight", 2)],
+)
+def test_resampling_repeats_rows_where_reweighting_weighs_the_loss(mode, batches):
+    X, y = _toy()
+    counter = _CountRows()
+    cnn = _cnn(
+        random_state=0,
+        class_weight={"happiness": 3.0},
+        class_weight_mode=mode,
+        callbacks=[counter],
+    ).fit(X, y)
+    assert counter.rows == [batches] * cnn.epochs
+    # Either way the network learns under the same prior.
+    np.testing.assert_allclose(cnn.trained_prior_, [0.6, 0.2, 0.2])
+
+
+def test_both_modes_learn_the_same_prior_from_tempered_weights():
+    X, y = _imbalanced()
+    priors = [
+        _cnn(random_state=0, class_weight_mode=mode).fit(X, y).trained_prior_
+        for mode in ("resample", "reweight")
+    ]
+    np.testing.assert_allclose(*priors)
+
+
+def test_resampling_draws_the_repeats_from_the_fit_seed():
+    X, y = _imbalanced()
+    first, again, other = (
+        _cnn(random_state=seed).fit(X, y).predict_proba(X) for seed in (0, 0, 1)
+    )
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_resampling_cannot_weigh_a_class_zero():
+    X, y = _toy()
+    with pytest.raises(ValueError, match="repeats images and cannot weigh a class 0"):
+        _cnn(class_weight={"happiness": 0.0}).fit(X, y)
+    _cnn(class_weight={"happiness": 0.0}, class_weight_mode="reweight").fit(X, y)
 
 
 def test_without_class_weights_the_network_learned_the_training_prior():

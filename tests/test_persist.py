@@ -140,7 +140,11 @@ def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
 
 @pytest.mark.parametrize(
     "parameter, saved, made_with",
-    [("test_time_crop", 0.9, 1.0), ("convolutions_per_block", 2, 2)],
+    [
+        ("test_time_crop", 0.9, 1.0),
+        ("convolutions_per_block", 2, 2),
+        ("class_weight_mode", "resample", "reweight"),
+    ],
 )
 def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(
     saved_parts, tmp_path, parameter, saved, made_with

@@ -40,7 +40,8 @@ def test_steps_and_defaults():
     assert isinstance(cnn, EmotionCNNClassifier)
     assert cnn.random_flip and cnn.flip_test_time and cnn.test_time_crop == 0.9
     assert cnn.class_weight == "balanced" and cnn.class_weight_exponent == 0.5
-    assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 30
+    assert cnn.class_weight_mode == "resample"
+    assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 25
     assert not cnn.early_stopping and cnn.lr_schedule == "cosine"
     # One recipe: the pipeline's steps are their classes' defaults.
     assert cnn.get_params() == EmotionCNNClassifier().get_params()

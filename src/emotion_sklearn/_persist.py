@@ -53,6 +53,7 @@ _ADDED_PARAMETERS = {
     "emotion_sklearn.EmotionCNNClassifier": {
         "test_time_crop": 1.0,
         "convolutions_per_block": 2,
+        "class_weight_mode": "reweight",
     },
 }
 
