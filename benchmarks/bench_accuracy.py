@@ -70,10 +70,11 @@ Methods (loader in brackets):
   (``class_weight_exponent=1.0``) [face];
 - ``margin25``: ``FACE_CROP_RECIPE`` on faces cropped with a 25% margin
   (``FaceFinder(margin=0.25)``) [face_margin25];
-- ``oversampled``: the default with the rarer classes' images repeated
-  (``RandomOverSampler``) until the class shares follow the counts to the
-  power 0.5 instead of class weights, and 25 epochs, so about as many steps
-  [its own loader];
+- ``oversampled``: the default with the rarer classes' images repeated by
+  imbalanced-learn's ``RandomOverSampler`` in the pipeline's ``resample`` step
+  (class shares as balanced class weights to the power 0.5 give them) and no
+  class weights: what ``class_weight_mode="resample"``, the default, does inside
+  the network, with the same draws [its own loader];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
 - ``plain_script_uniform``: the same network, its probabilities read under a
@@ -376,7 +377,7 @@ def make_methods(epochs=None, seed=0):
         ),
         "oversampled": (
             faces,
-            variant({"resample": oversampler(0.5, seed)}, class_weight=None, epochs=25),
+            variant({"resample": oversampler(0.5, seed)}, class_weight=None),
         ),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
         "plain_script_uniform": (

@@ -47,8 +47,9 @@ class EmotionCNNClassifier(ScikerasSeam):
     The defaults are the package's recommended recipe: one network of four
     blocks (16 to 128 filters) trained for a fixed 25 epochs with AdamW and
     a cosine learning rate, the rare classes' images repeated as often as
-    balanced class weights to the power 0.5 say, each training image mirrored, rotated, shifted, zoomed (in more
-    than out) and lit differently at random every epoch and standardised to
+    balanced class weights to the power 0.5 say, each training image
+    mirrored, rotated, shifted, zoomed (in more than out) and lit
+    differently at random every epoch and standardised to
     mean 0 and standard deviation 1 (so that a face framed or lit another way
     is still known), and each prediction made on the central 90% of the
     image, averaged with its mirror image's and read under a uniform class
