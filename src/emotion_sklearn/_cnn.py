@@ -503,6 +503,15 @@ class EmotionCNNClassifier(ScikerasSeam):
         """
         weights = self._class_weights(y)
         repeat = self.class_weight_mode == "resample"
+        if repeat and weights is not None:
+            classes = np.unique(y).tolist()
+            unweighed = [c for c in classes if not weights.get(c, 1.0) > 0]
+            if unweighed:
+                raise ValueError(
+                    "class_weight_mode='resample' repeats images and cannot weigh "
+                    f"a class 0; class_weight gives {unweighed!r} no weight. Use "
+                    "class_weight_mode='reweight'."
+                )
         token = _REPEAT_WEIGHTS.set(weights if repeat else None)
         try:
             with self._scikeras_fit(
@@ -639,12 +648,6 @@ class EmotionCNNClassifier(ScikerasSeam):
             return None
         repeats = np.array([weights.get(c, 1.0) for c in self.classes_], dtype=float)
         present = np.bincount(codes, minlength=self.n_classes_) > 0
-        if not (repeats[present] > 0).all():
-            raise ValueError(
-                "class_weight_mode='resample' repeats images and cannot weigh a "
-                f"class 0; got class_weight={self.class_weight!r}. Use "
-                "class_weight_mode='reweight'."
-            )
         return repeats / repeats[present].min()
 
     def _resampled(self, X, y, sample_weight, repeats):
