@@ -633,6 +633,14 @@ def test_resampling_cannot_weigh_a_class_zero():
     _cnn(class_weight={"happiness": 0.0}, class_weight_mode="reweight").fit(X, y)
 
 
+def test_resampling_refuses_weights_that_would_repeat_rows_millions_of_times():
+    X, y = _toy()
+    weights = {"happiness": 1000.0, "neutral": 1e-4, "sadness": 1e-4}
+    with pytest.raises(ValueError, match=r"into 2e\+08, more than 100 times"):
+        _cnn(class_weight=weights).fit(X, y)
+    _cnn(class_weight=weights, class_weight_mode="reweight", random_state=0).fit(X, y)
+
+
 def test_without_class_weights_the_network_learned_the_training_prior():
     X, y = _imbalanced()
     cnn = _cnn(

@@ -504,14 +504,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         weights = self._class_weights(y)
         repeat = self.class_weight_mode == "resample"
         if repeat and weights is not None:
-            classes = np.unique(y).tolist()
-            unweighed = [c for c in classes if not weights.get(c, 1.0) > 0]
-            if unweighed:
-                raise ValueError(
-                    "class_weight_mode='resample' repeats images and cannot weigh "
-                    f"a class 0; class_weight gives {unweighed!r} no weight. Use "
-                    "class_weight_mode='reweight'."
-                )
+            _check_repeatable(weights, y)
         token = _REPEAT_WEIGHTS.set(weights if repeat else None)
         try:
             with self._scikeras_fit(
@@ -752,6 +745,35 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _keras_build_fn(self):
         return build_model(self, self._seed)
+
+
+# Repeats that grow the training rows further are refused rather than trained.
+_MAX_GROWTH = 100
+
+
+def _check_repeatable(weights, y):
+    """ValueError unless repeating ``y``'s classes by ``weights`` is sane.
+
+    Repeats cannot drop a class weighted 0, and weights far apart would
+    repeat the heaviest class's images millions of times.
+    """
+    classes, counts = np.unique(y, return_counts=True)
+    given = np.array([weights.get(c, 1.0) for c in classes.tolist()], dtype=float)
+    unweighed = classes[~(given > 0)].tolist()
+    if unweighed:
+        raise ValueError(
+            "class_weight_mode='resample' repeats images and cannot weigh a class "
+            f"0; class_weight gives {unweighed!r} no weight. Use "
+            "class_weight_mode='reweight'."
+        )
+    rows = counts @ (given / given.min())
+    if rows > _MAX_GROWTH * len(y):
+        raise ValueError(
+            f"class_weight_mode='resample' would repeat the {len(y)} training rows "
+            f"into {rows:.3g}, more than {_MAX_GROWTH} times as many: the class "
+            f"weights are {given.max() / given.min():.3g} times apart. Use "
+            "class_weight_mode='reweight' for weights this far apart."
+        )
 
 
 def _shares_of_named_classes(shares, classes):
