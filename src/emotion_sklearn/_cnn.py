@@ -189,7 +189,9 @@ class EmotionCNNClassifier(ScikerasSeam):
         augmentation; "reweight" multiplies each image's loss by its class's
         weight instead. Both train under the same class prior
         (``trained_prior_``); in ``benchmarks/README.md`` repetition ranks
-        faces better and calls rare classes with fewer false alarms.
+        faces better and calls rare classes with fewer false alarms. Weights
+        that would repeat the rows into more than 100 times as many, or that
+        give a class no weight, are refused: use "reweight" for those.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the distinct images, stop when
         their loss has not improved for ``n_iter_no_change`` epochs and keep
