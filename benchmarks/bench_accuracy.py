@@ -70,11 +70,6 @@ Methods (loader in brackets):
   (``class_weight_exponent=1.0``) [face];
 - ``margin25``: ``FACE_CROP_RECIPE`` on faces cropped with a 25% margin
   (``FaceFinder(margin=0.25)``) [face_margin25];
-- ``oversampled``: the default with the rarer classes' images repeated by
-  imbalanced-learn's ``RandomOverSampler`` in the pipeline's ``resample`` step
-  (class shares as balanced class weights to the power 0.5 give them) and no
-  class weights: what ``class_weight_mode="resample"``, the default, does inside
-  the network, with the same draws [its own loader];
 - ``plain_script``: the plain Keras script of the generalisation issue
   (``plain_keras.py``) [whole image];
 - ``plain_script_uniform``: the same network, its probabilities read under a
@@ -103,11 +98,9 @@ import contextlib
 import json
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
-from imblearn.over_sampling import RandomOverSampler
 from skimage.feature import hog
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
@@ -375,36 +368,12 @@ def make_methods(epochs=None, seed=0):
                 random_contrast=0.0,
             ),
         ),
-        "oversampled": (
-            faces,
-            variant({"resample": oversampler(0.5, seed)}, class_weight=None),
-        ),
         "plain_script": ("whole", PlainKerasScript(random_state=seed)),
         "plain_script_uniform": (
             "whole",
             PlainKerasScript(class_prior="uniform", random_state=seed),
         ),
     }
-
-
-def tempered_counts(y, exponent):
-    """Each class's count grown by ``(majority count / count) ** exponent``.
-
-    The class shares then follow the counts to the power ``1 - exponent``, as
-    balanced class weights to the power ``exponent`` make them in the loss.
-    """
-    classes, counts = np.unique(y, return_counts=True)
-    top = counts.max()
-    grown = np.maximum(counts, np.round(top * (counts / top) ** (1 - exponent)))
-    return dict(zip(classes, grown.astype(int).tolist(), strict=True))
-
-
-def oversampler(exponent, seed):
-    """Repeats of the rarer classes' images to ``tempered_counts``."""
-    return RandomOverSampler(
-        sampling_strategy=partial(tempered_counts, exponent=exponent),
-        random_state=seed,
-    )
 
 
 def _seed_ensemble(n_networks, cnn_epochs, first_seed):

@@ -18,13 +18,11 @@ from bench_accuracy import (
     _probabilities_to_save,
     _roc_auc,
     _same_share,
-    oversampler,
     parse_prior,
     parse_setting,
     predict_among,
     proba_as_trained,
     read_under_priors,
-    tempered_counts,
 )
 from emotion_sklearn import EmotionCNNClassifier
 from splits import with_training_only_rows
@@ -122,15 +120,6 @@ def test_a_quick_run_trains_on_the_same_share_of_the_extra_images():
     assert _same_share(100, faces, extra) == 19
     assert _same_share(1, faces, extra) == 1
     assert _same_share(5000, faces, extra) == 190
-
-
-def test_oversampling_grows_the_rarer_classes_to_tempered_counts():
-    y = np.repeat(["anger", "happiness", "neutral"], [25, 64, 100])
-    assert tempered_counts(y, 0.5) == {"anger": 50, "happiness": 80, "neutral": 100}
-    assert tempered_counts(y, 0.0) == {"anger": 25, "happiness": 64, "neutral": 100}
-    assert set(tempered_counts(y, 1.0).values()) == {100}
-    _, resampled = oversampler(0.5, seed=0).fit_resample(np.zeros((len(y), 1)), y)
-    assert np.unique(resampled, return_counts=True)[1].tolist() == [50, 80, 100]
 
 
 @pytest.fixture(scope="module")
