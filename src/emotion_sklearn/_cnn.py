@@ -12,6 +12,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ._affine import input_coordinates
 from ._architecture import block_convolutions, build_model, zoom_range
 from ._debias import DebiasBatchNormStatistics
 from ._schedules import CosineDecayPerStep
@@ -563,12 +564,12 @@ class EmotionCNNClassifier(ScikerasSeam):
             return X
         height, width = self.image_size_
         images = np.asarray(X, dtype=np.float32).reshape(-1, height, width, 1)
-        # The zoom the augmentation applies (keras.layers.RandomZoom's matrix):
-        # centred on the image, so a mirror image's view is the view's mirror.
-        to_input = [share, 0, (width - 1) / 2 * (1 - share)]
-        to_input += [0, share, (height - 1) / 2 * (1 - share), 0, 0]
+        # The augmentation's zoom, centred on the image, so that a mirror
+        # image's view is the view's mirror.
+        still = np.zeros(1, dtype=np.float32)
+        to_input = input_coordinates(still, still, still, share, height, width)
         enlarged = keras.ops.image.affine_transform(
-            images, np.asarray(to_input, dtype=np.float32), interpolation="bilinear"
+            images, to_input[0], interpolation="bilinear"
         )
         return keras.ops.convert_to_numpy(enlarged).reshape(len(images), -1)
 
