@@ -142,3 +142,16 @@ def test_every_face_search_keeps_the_loaders_detector_settings():
     finder = every_face_finder(loader)
     assert (finder.detector, finder.margin, finder.profiles) == ("haar", 0.2, True)
     assert finder.detect_side >= 160 and finder.min_face <= 0.15
+
+
+def test_a_photo_without_a_face_is_read_as_the_model_reads_it(model, tmp_path):
+    # Both pad the whole photo with the finder's margin; a ramp shows it.
+    ramp = np.tile(np.linspace(0, 255, 300), (200, 1)).astype(np.uint8)
+    path = tmp_path / "ramp.png"
+    Image.fromarray(ramp).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoFaceFoundWarning)
+        faces = detect_emotions([str(path)], model)
+        expected = model.predict_proba([str(path)])
+    assert not faces["face_found"].item()
+    np.testing.assert_allclose(faces[CLASSES].to_numpy(), expected, atol=1e-5)

@@ -245,6 +245,37 @@ def test_images_without_a_face_are_counted_and_named(tmp_path, photo_file):
     assert got[0].filename == __file__
 
 
+def test_the_margin_is_added_around_a_whole_image_by_repeating_its_edges():
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    padded = FaceFinder("haar", margin=0.25).pad_whole(image)
+    assert padded.shape == (5, 6)  # round(0.75) rows, 1 column on each side
+    np.testing.assert_array_equal(padded[1:4, 1:5], image)
+    np.testing.assert_array_equal(padded[0, 1:5], image[0])
+    np.testing.assert_array_equal(padded[1:4, 0], image[:, 0])
+    unpadded = FaceFinder("haar", margin=0.0).pad_whole(image)
+    np.testing.assert_array_equal(unpadded, image)
+
+
+def test_an_image_without_a_face_is_framed_with_the_margin(tmp_path):
+    # A face that fills the frame is the usual reason none is found: the
+    # image stands in for the face's box, and gets a found face's margin.
+    ramp = np.tile(np.linspace(0, 255, 90), (120, 1)).astype(np.uint8)
+    path = tmp_path / "ramp.png"
+    Image.fromarray(ramp).save(path)
+    finder = FaceFinder("lbp", margin=0.2)
+    loader = ImageLoader(image_size=(24, 24), face_finder=finder)
+    with pytest.warns(NoFaceFoundWarning):
+        from_file = loader.transform([path])
+    with pytest.warns(NoFaceFoundWarning):
+        from_array = loader.transform(ramp[None])
+    plain = ImageLoader(image_size=(24, 24), face_finder=None, crop_fraction=1.0)
+    expected = plain.transform(finder.pad_whole(ramp)[None])
+    np.testing.assert_allclose(from_file, expected, atol=0.02)
+    np.testing.assert_allclose(from_array, expected, atol=0.02)
+    unpadded = plain.transform(ramp[None])
+    assert np.abs(from_file - unpadded).max() > 0.1
+
+
 def test_each_file_is_searched_once(photo_file, monkeypatch):
     finder = FaceFinder("lbp", margin=0.3)
     calls = []

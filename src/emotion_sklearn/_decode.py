@@ -217,8 +217,8 @@ def decode_file(
         The position in the caller's input, for the error message.
     face_finder : FaceFinder or None, default=None
         With one, the square around the largest face is resized instead;
-        where none is found, ``crop_fraction`` of the image is (the loader
-        passes 1.0: the whole image).
+        where none is found, ``crop_fraction`` of the image with the finder's
+        margin around it is (the loader passes 1.0: the whole image).
 
     Returns
     -------
@@ -248,7 +248,8 @@ def decode_faces(path, image_size, fit, *, crop_fraction, face_finder, index=Non
         whole image.
     pixels : ndarray of shape (n_faces, height, width), dtype float32
         Each face's square with margin; with no face, the central
-        ``crop_fraction`` of the image (1.0: all of it).
+        ``crop_fraction`` of the image with the margin around it (1.0: all
+        of it).
     found : bool
     """
     with _named_errors(path, index):
@@ -274,7 +275,7 @@ def faces_in_gray(gray, boxes, image_size, fit, crop_fraction, face_finder):
     """
     size = _pil_size(image_size)
     if len(boxes) == 0:
-        whole = Image.fromarray(np.ascontiguousarray(gray))
+        whole = Image.fromarray(face_finder.pad_whole(gray))
         resized = fit_to_size(whole, size, fit, crop_fraction)
         height, width = gray.shape
         return np.array([[0, 0, width, height]]), _scaled_pixels(resized)[None], False
@@ -300,7 +301,7 @@ def _face_or_whole(band, path, face_finder):
     gray = np.asarray(band)
     boxes = _cached_boxes(gray, path, face_finder, "find_largest")
     if len(boxes) == 0:
-        return band, False
+        return Image.fromarray(face_finder.pad_whole(gray)), False
     square = crop_square(gray, face_finder.crop_box(boxes[0]))
     return Image.fromarray(np.ascontiguousarray(square)), True
 
@@ -309,7 +310,7 @@ def face_crop_array(pixels, face_finder):
     """``(pixels, found)``: a float image cropped to its largest face, if any."""
     boxes = face_finder.find_largest(pixels)
     if len(boxes) == 0:
-        return pixels, False
+        return face_finder.pad_whole(pixels), False
     return crop_square(pixels, face_finder.crop_box(boxes[0])), True
 
 

@@ -55,10 +55,11 @@ def detect_emotions(
         is cropped with the finder's margin and resized as the loader
         resizes its images.
     no_face : {"whole", "skip"}, default="whole"
-        A photo without a face: ``"whole"`` predicts the whole image (as a
-        loader with a face finder does when training) in one row with
-        ``face_found`` False and the whole image as its box; ``"skip"`` gives
-        it no row. Either way a :class:`NoFaceFoundWarning` counts them.
+        A photo without a face: ``"whole"`` predicts the whole image, with
+        the finder's margin around it (as a loader with a face finder does
+        when training), in one row with ``face_found`` False and the whole
+        image as its box; ``"skip"`` gives it no row. Either way a
+        :class:`NoFaceFoundWarning` counts them.
     errors : {"raise", "report"}, default="raise"
         A file that cannot be read raises :class:`ImageLoadError`
         (``"raise"``) or gets one row with its message in an ``error`` column

@@ -238,6 +238,19 @@ class FaceFinder:
             return np.zeros((0, 4), dtype=int)
         return np.round(np.asarray(found, dtype=float) / scale).astype(int)
 
+    def pad_whole(self, image):
+        """The image with ``margin`` of its height and width added on each side.
+
+        What stands in for a face crop when no face is found. The usual
+        reason is a face that fills the frame, cut at the brows or the chin;
+        padded by repeating its edges, it is framed as a found face's crop is,
+        where the image alone would be a tighter view than any seen in
+        training.
+        """
+        height, width = np.shape(image)
+        rows, columns = round(height * self.margin), round(width * self.margin)
+        return np.pad(image, ((rows, rows), (columns, columns)), mode="edge")
+
     def crop_box(self, box):
         """The square ``(left, upper, right, lower)`` around a face box, with margin.
 

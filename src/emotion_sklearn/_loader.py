@@ -82,9 +82,11 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         resizing) and keep the square around it instead of the central crop:
         ``"haar"`` and ``"lbp"`` are ``FaceFinder(detector=...)`` with its
         defaults; ``None`` keeps the central crop of every image.
-        An image without a face found is used whole (a face that fills the
-        frame, cut at the chin or forehead, is the usual reason) and counted
-        in a :class:`NoFaceFoundWarning`. Each file's faces are found once a
+        An image without a face found is used whole, with the finder's
+        ``margin`` added around it by repeating its edges (a face that fills
+        the frame, cut at the chin or forehead, is the usual reason, and this
+        frames it as a found face is framed), and counted in a
+        :class:`NoFaceFoundWarning`. Each file's faces are found once a
         process (cached by path, size and modification time).
     n_jobs : int or None, default=None
         Threads that decode files in parallel (Pillow releases the GIL while
@@ -348,7 +350,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
     def _crop_fraction(self, face_finder):
         # With a face finder, the fallback for an image without a face is
-        # the whole image.
+        # the whole image (with the finder's margin: FaceFinder.pad_whole).
         return 1.0 if face_finder is not None else self.crop_fraction
 
     def _load_files(self, paths, image_size, face_finder):
