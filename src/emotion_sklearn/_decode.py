@@ -297,21 +297,23 @@ def _cached_boxes(gray, path, face_finder, search="find"):
 
 
 def _face_or_whole(band, path, face_finder):
-    """``(band, True)`` cropped to the largest face, or ``(band, False)``."""
+    """``(band, True)`` cropped to the largest face, or ``(band, False)`` padded."""
     gray = np.asarray(band)
     boxes = _cached_boxes(gray, path, face_finder, "find_largest")
-    if len(boxes) == 0:
-        return Image.fromarray(face_finder.pad_whole(gray)), False
-    square = crop_square(gray, face_finder.crop_box(boxes[0]))
-    return Image.fromarray(np.ascontiguousarray(square)), True
+    pixels, found = _largest_or_padded(gray, boxes, face_finder)
+    return Image.fromarray(np.ascontiguousarray(pixels)), found
 
 
 def face_crop_array(pixels, face_finder):
     """``(pixels, found)``: a float image cropped to its largest face, if any."""
-    boxes = face_finder.find_largest(pixels)
+    return _largest_or_padded(pixels, face_finder.find_largest(pixels), face_finder)
+
+
+def _largest_or_padded(image, boxes, face_finder):
+    """``(square around boxes[0], True)``, or ``(image with margin, False)``."""
     if len(boxes) == 0:
-        return face_finder.pad_whole(pixels), False
-    return crop_square(pixels, face_finder.crop_box(boxes[0])), True
+        return face_finder.pad_whole(image), False
+    return crop_square(image, face_finder.crop_box(boxes[0])), True
 
 
 def array_to_grayscale(images):
