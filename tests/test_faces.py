@@ -264,7 +264,7 @@ def test_an_image_without_a_face_is_framed_with_the_margin(tmp_path):
     Image.fromarray(ramp).save(path)
     finder = FaceFinder("lbp", margin=0.2)
     loader = ImageLoader(image_size=(24, 24), face_finder=finder)
-    with pytest.warns(NoFaceFoundWarning):
+    with pytest.warns(NoFaceFoundWarning, match="read whole, with the face finder's"):
         from_file = loader.transform([path])
     with pytest.warns(NoFaceFoundWarning):
         from_array = loader.transform(ramp[None])

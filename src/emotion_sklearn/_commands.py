@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 # cli.py calls each sub-command by name from this module and catches
 # ImageLoadError from here.
 from ._decode import ImageLoadError  # noqa: F401
-from ._loader import NoFaceFoundWarning
+from ._loader import READ_WHOLE, NoFaceFoundWarning
 from ._pipeline import loading_steps, make_emotion_pipeline, stack_rows
 from ._predicting import UserError, load_model_file, predict  # noqa: F401
 from ._report import (
@@ -163,7 +163,7 @@ def decode_with_progress(loader, paths, what="images"):
                 sum(w.n_missed for w in missed),
                 len(paths),
                 missed[0].first,
-                "they were used whole.",
+                READ_WHOLE,
             ),
             stacklevel=2,
         )

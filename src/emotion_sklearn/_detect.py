@@ -103,7 +103,8 @@ def detect_emotions(
                 next(str(r["source"]) for r in rows if r.get("face_found") is False),
                 "they have no row."
                 if no_face == "skip"
-                else "the whole image was predicted (face_found is False).",
+                else "each was predicted whole, with the finder's margin around "
+                "it (face_found is False).",
             ),
             stacklevel=2,
         )
@@ -158,8 +159,8 @@ class FaceDetections:
             path,
             self._size,
             self._fit,
-            # A photo without a face is used whole, as a loader with a face
-            # finder uses it.
+            # A photo without a face is read whole with the finder's margin
+            # (faces_in_gray pads it), as a loader with a face finder reads it.
             crop_fraction=1.0,
             face_finder=self._finder,
             index=index,

@@ -203,7 +203,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
                     len(missed),
                     len(found),
                     os.fspath(first),
-                    "they were used whole.",
+                    READ_WHOLE,
                 ),
                 stacklevel=_caller_level(),
             )
@@ -370,8 +370,13 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         )
 
 
+# What happened to the images a NoFaceFoundWarning counts, when they were
+# loaded: FaceFinder.pad_whole framed them.
+READ_WHOLE = "they were read whole, with the face finder's margin around them."
+
+
 class NoFaceFoundWarning(UserWarning):
-    """No face was found in some images, which were used whole.
+    """No face was found in some images, which were read whole.
 
     ``n_missed`` of ``n_images`` had no face; ``first`` names the first.
     """
