@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils import Bunch
@@ -25,6 +26,9 @@ from bench_accuracy import (
     read_under_priors,
 )
 from emotion_sklearn import EmotionCNNClassifier
+from read_priors import main as read_priors_main
+from read_priors import read as read_saved
+from read_priors import splits_in
 from splits import with_training_only_rows
 
 
@@ -177,3 +181,49 @@ def test_saved_probabilities_name_the_split_and_each_reframing(toy_model):
     np.testing.assert_allclose(
         arrays["split3_crop60_proba"], arrays["split3_proba"][::-1], rtol=1e-6
     )
+
+
+def test_a_reading_at_k_1_is_the_uniform_prior_the_model_predicts_under(toy_model):
+    model, X, y = toy_model
+    test = np.arange(len(y))
+    arrays = _probabilities_to_save(model, 0, test, y, {"": X, "crop60": X[::-1]})
+    reading = read_saved(arrays, "split0", 1)
+    assert reading["balanced_accuracy"] == pytest.approx(
+        balanced_accuracy_score(y, model.predict(X))
+    )
+    reversed_rows = balanced_accuracy_score(y, model.predict(X[::-1]))
+    assert reading["drops"] == {
+        "crop60": pytest.approx(reading["balanced_accuracy"] - reversed_rows)
+    }
+
+
+def test_a_larger_k_calls_the_rarest_class_more_often():
+    y = np.array(["anger", "neutral", "neutral", "neutral"])
+    proba = np.array([[0.1, 0, 0.9, 0]] + [[0.02, 0, 0.98, 0]] * 3)
+    arrays = {
+        "classes": np.array(CLASSES),
+        "split0_y": y,
+        "split0_proba": proba,
+        "split0_trained_prior": np.array([0.1, 0.3, 0.5, 0.1]),
+    }
+    assert splits_in(arrays) == ["split0"]
+    # The angry face: 0.1 / 0.1 < 0.9 / 0.5 at k = 1, 0.1 / 0.01 > 0.9 / 0.25 at 2.
+    assert read_saved(arrays, "split0", 1)["recall"]["anger"] == 0
+    at_2 = read_saved(arrays, "split0", 2)
+    assert at_2["recall"]["anger"] == 1
+    assert at_2["recall"]["neutral"] == 1
+
+
+def test_the_script_reads_every_file_at_every_k(toy_model, tmp_path, capsys):
+    model, X, y = toy_model
+    test = np.arange(len(y))
+    files = []
+    for index in (0, 1):
+        arrays = _probabilities_to_save(model, index, test, y, {"": X})
+        files.append(tmp_path / f"fold{index}.npz")
+        np.savez(files[-1], **arrays)
+    read_priors_main([*map(str, files), "--k", "1", "2"])
+    printed = capsys.readouterr().out
+    assert printed.count("fold0 split0") == 2
+    assert printed.count("fold1 split1") == 2
+    assert printed.count("2 splits: balanced accuracy") == 2

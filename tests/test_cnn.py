@@ -534,6 +534,22 @@ def test_a_class_prior_by_name_is_the_array_in_classes_order():
     )
 
 
+def test_the_raw_frequency_reading_divides_the_trained_output_by_the_frequencies():
+    # The reading benchmarks/README.md measures: every class equally often,
+    # from a network assumed to have learned the raw class frequencies.
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0, class_prior=None).fit(X, y)  # weights^0.5, repeats
+    as_trained = cnn.predict_proba(X)
+    cnn.set_params(class_prior=cnn.trained_prior_ / cnn.class_frequencies_)
+    expected = as_trained / cnn.class_frequencies_
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(cnn.predict_proba(X), expected, rtol=1e-5)
+    # With the weights at the power 0.5 it is the uniform reading pushed to
+    # trained_prior_ ** -2.
+    pushed = as_trained * cnn.trained_prior_**-2
+    np.testing.assert_array_equal(cnn.predict(X), cnn.classes_[pushed.argmax(1)])
+
+
 def test_classes_a_named_prior_leaves_out_are_never_predicted():
     X, y = _imbalanced()
     cnn = _cnn(random_state=0, class_prior={"happiness": 1, "sadness": 1}).fit(X, y)
