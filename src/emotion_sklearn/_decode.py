@@ -274,17 +274,18 @@ def faces_in_gray(gray, boxes, image_size, fit, crop_fraction, face_finder):
     the boxes in ``gray``'s pixels.
     """
     size = _pil_size(image_size)
-    if len(boxes) == 0:
-        whole = Image.fromarray(face_finder.pad_whole(gray))
-        resized = fit_to_size(whole, size, fit, crop_fraction)
-        height, width = gray.shape
-        return np.array([[0, 0, width, height]]), _scaled_pixels(resized)[None], False
-    faces = []
-    for box in boxes:
-        square = crop_square(gray, face_finder.crop_box(box))
+    squares, found = _squares_or_padded(gray, boxes, face_finder)
+    # A found face's square is already the frame; only the whole is cropped.
+    share = 1.0 if found else crop_fraction
+    pixels = []
+    for square in squares:
         square = Image.fromarray(np.ascontiguousarray(square))
-        faces.append(_scaled_pixels(fit_to_size(square, size, fit)))
-    return np.asarray(boxes), np.stack(faces), True
+        pixels.append(_scaled_pixels(fit_to_size(square, size, fit, share)))
+    pixels = np.stack(pixels)
+    if not found:
+        height, width = gray.shape
+        boxes = [[0, 0, width, height]]
+    return np.asarray(boxes), pixels, found
 
 
 def _cached_boxes(gray, path, face_finder, search="find"):
@@ -311,9 +312,20 @@ def face_crop_array(pixels, face_finder):
 
 def _largest_or_padded(image, boxes, face_finder):
     """``(square around boxes[0], True)``, or ``(image with margin, False)``."""
+    squares, found = _squares_or_padded(image, boxes[:1], face_finder)
+    return squares[0], found
+
+
+def _squares_or_padded(image, boxes, face_finder):
+    """``([square around each box], True)``, or ``([image with margin], False)``.
+
+    The one place that decides how a photo is framed for the network: every
+    face's square with the finder's margin, or, without a face, the whole
+    photo with the same margin around it.
+    """
     if len(boxes) == 0:
-        return face_finder.pad_whole(image), False
-    return crop_square(image, face_finder.crop_box(boxes[0])), True
+        return [face_finder.pad_whole(image)], False
+    return [crop_square(image, face_finder.crop_box(box)) for box in boxes], True
 
 
 def array_to_grayscale(images):
