@@ -227,11 +227,11 @@ class EmotionCNNClassifier(ScikerasSeam):
         probabilities are moved from the prior the network was trained under
         (``trained_prior_``: class and sample weights included) to this one.
         It needs no refit: ``set_params(class_prior=...)`` applies at the
-        next predict. With ``class_weight_mode="resample"``, new faces read
-        as if the repeats had taught the network no class frequency
-        (``class_prior=trained_prior_ / class_frequencies_``, every class
-        equally often from the raw frequencies) score higher balanced
-        accuracy still, with more false alarms (``benchmarks/README.md``).
+        next predict. In ``benchmarks/README.md`` the default network read
+        as if its repeats had taught it no class frequency
+        (``class_prior=trained_prior_ / class_frequencies_``: every class
+        equally often, from the raw training frequencies) scores higher
+        balanced accuracy still on new people, with more false alarms.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for every fit, run after the estimator's own
         (learning-rate schedule, weight averaging, early stopping).
