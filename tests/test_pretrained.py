@@ -75,6 +75,19 @@ def test_each_call_returns_its_own_copy(shipped):
     assert shipped.get_params()["cnn__class_prior"] == "uniform"
 
 
+def test_it_keeps_the_priors_each_class_prior_reading_needs(portrait):
+    model = load_pretrained()
+    cnn = model.named_steps["cnn"]
+    # The training rows' shares, and the repeats' weights on top of them.
+    np.testing.assert_allclose(cnn.class_frequencies_.sum(), 1)
+    assert cnn.trained_prior_[0] > cnn.class_frequencies_[0]  # anger, repeated
+    as_trained = model.set_params(cnn__class_prior=None).predict_proba([portrait])
+    raw = cnn.trained_prior_ / cnn.class_frequencies_
+    read = model.set_params(cnn__class_prior=raw).predict_proba([portrait])
+    expected = as_trained / cnn.class_frequencies_
+    np.testing.assert_allclose(read, expected / expected.sum(), rtol=1e-5)
+
+
 def test_it_predicts_paths_and_arrays_alike(shipped, portrait):
     from_path = shipped.predict_proba([str(portrait)])
     from_array = shipped.predict_proba([astronaut()])
