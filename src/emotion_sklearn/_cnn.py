@@ -647,7 +647,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         weights = _REPEAT_WEIGHTS.get()
         if weights is None:
             return None
-        repeats = np.array([weights.get(c, 1.0) for c in self.classes_], dtype=float)
+        repeats = _weights_of(weights, self.classes_)
         present = np.bincount(codes, minlength=self.n_classes_) > 0
         return repeats / repeats[present].min()
 
@@ -759,6 +759,16 @@ class EmotionCNNClassifier(ScikerasSeam):
 _MAX_GROWTH = 100
 
 
+def _weights_of(weights, classes):
+    """``weights``' value for each of ``classes``, 1 for a class it leaves out.
+
+    As Keras reads a ``class_weight`` dict.
+    """
+    return np.array(
+        [weights.get(c, 1.0) for c in np.asarray(classes).tolist()], dtype=float
+    )
+
+
 def _check_repeatable(weights, y):
     """ValueError unless repeating ``y``'s classes by ``weights`` is sane.
 
@@ -766,7 +776,7 @@ def _check_repeatable(weights, y):
     repeat the heaviest class's images millions of times.
     """
     classes, counts = np.unique(y, return_counts=True)
-    given = np.array([weights.get(c, 1.0) for c in classes.tolist()], dtype=float)
+    given = _weights_of(weights, classes)
     unweighed = classes[~(given > 0)].tolist()
     if unweighed:
         raise ValueError(
