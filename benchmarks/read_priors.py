@@ -45,14 +45,18 @@ def read(saved, split, k):
         return scores(truth, classes[(saved[key] * push).argmax(axis=1)])
 
     outcome = scored(f"{split}_proba")
-    outcome["drops"] = {
-        key.removeprefix(f"{split}_").removesuffix("_proba"): outcome[
-            "balanced_accuracy"
-        ]
-        - scored(key)["balanced_accuracy"]
+    reframed = [
+        key
         for key in saved
-        if key.startswith(f"{split}_") and key.endswith("_proba")
-        if key != f"{split}_proba"
+        if key.startswith(f"{split}_")
+        and key.endswith("_proba")
+        and key != f"{split}_proba"
+    ]
+    unaltered = outcome["balanced_accuracy"]
+    outcome["drops"] = {
+        key.removeprefix(f"{split}_").removesuffix("_proba"): unaltered
+        - scored(key)["balanced_accuracy"]
+        for key in reframed
     }
     return outcome
 
