@@ -559,6 +559,43 @@ def test_classes_a_named_prior_leaves_out_are_never_predicted():
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
 
 
+def test_a_boost_multiplies_the_named_class_share_and_ignores_other_names():
+    X, y = _imbalanced()
+    cnn = _cnn(random_state=0).fit(X, y)
+    uniform = cnn.predict_proba(X)
+    sadness = list(cnn.classes_).index("sadness")
+    shares = np.ones(3)
+    shares[sadness] = 4.0
+    cnn.set_params(class_prior_boost={"sadness": 4.0, "disgust": 9.0})
+    boosted = cnn.predict_proba(X)
+    np.testing.assert_allclose(
+        boosted,
+        cnn.set_params(class_prior_boost=None, class_prior=shares).predict_proba(X),
+    )
+    assert (boosted.argmax(1) == sadness).sum() >= (uniform.argmax(1) == sadness).sum()
+    # With no prior to move to, it multiplies the probabilities as trained.
+    cnn.set_params(class_prior=None)
+    as_trained = cnn.predict_proba(X)
+    expected = as_trained * np.where(np.arange(3) == sadness, 4.0, 1.0)
+    cnn.set_params(class_prior_boost={"sadness": 4.0})
+    np.testing.assert_allclose(
+        cnn.predict_proba(X), expected / expected.sum(1, keepdims=True), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("factor", [0, -1.0, float("inf"), "high", True])
+def test_a_bad_boost_is_named_at_fit_and_at_predict(factor):
+    X, y = _toy()
+    message = r"'class_prior_boost' parameter .* positive finite numbers"
+    with pytest.raises(ValueError, match=message):
+        _cnn(class_prior_boost={"sadness": factor}).fit(X, y)
+    cnn = _cnn(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        cnn.set_params(class_prior_boost={"sadness": factor}).predict(X)
+    with pytest.raises(ValueError, match=r"'class_prior_boost' parameter .* a dict"):
+        cnn.set_params(class_prior_boost=[5.0]).predict(X)
+
+
 @pytest.mark.parametrize(
     ("prior", "message"),
     [

@@ -232,6 +232,13 @@ class EmotionCNNClassifier(ScikerasSeam):
         (``class_prior=trained_prior_ / class_frequencies_``: every class
         equally often, from the raw training frequencies) scores higher
         balanced accuracy still on new people, with more false alarms.
+    class_prior_boost : dict or None, default=None
+        Multiplies the share ``class_prior`` gives each named class (with
+        ``class_prior=None``, the share the network learned), e.g.
+        ``{"sadness": 5.0}``: a class the network finds too seldom is
+        called more often, the others as before. Names that are not classes
+        are ignored, so one setting serves any set of labels. Like
+        ``class_prior`` it needs no refit.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for every fit, run after the estimator's own
         (learning-rate schedule, weight averaging, early stopping).
@@ -319,6 +326,7 @@ class EmotionCNNClassifier(ScikerasSeam):
             Mapping,
             None,
         ],
+        "class_prior_boost": [Mapping, None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -366,6 +374,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         flip_test_time=True,
         test_time_crop=0.9,
         class_prior="uniform",
+        class_prior_boost=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -409,6 +418,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         self.flip_test_time = flip_test_time
         self.test_time_crop = test_time_crop
         self.class_prior = class_prior
+        self.class_prior_boost = class_prior_boost
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -447,6 +457,7 @@ class EmotionCNNClassifier(ScikerasSeam):
                 f"{classes.tolist()}."
             )
         self._target_prior(classes)
+        _boost_factors(self.class_prior_boost, classes)
         if sample_weight is not None:
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
@@ -579,11 +590,17 @@ class EmotionCNNClassifier(ScikerasSeam):
         return keras.ops.convert_to_numpy(enlarged).reshape(len(images), -1)
 
     def _reweighted(self, proba):
-        """``proba`` moved from the prior the network learned to ``class_prior``."""
-        if self.class_prior is None:
+        """``proba`` moved from the prior the network learned to ``class_prior``.
+
+        ``class_prior_boost`` then multiplies the named classes' shares.
+        """
+        boost = _boost_factors(self.class_prior_boost, self.classes_)
+        if self.class_prior is None and boost is None:
             return proba
-        target = self._target_prior(self.classes_)
-        proba = proba * (target / self.trained_prior_)
+        if self.class_prior is not None:
+            proba = proba * (self._target_prior(self.classes_) / self.trained_prior_)
+        if boost is not None:
+            proba = proba * boost
         return proba / proba.sum(axis=1, keepdims=True)
 
     def _target_prior(self, classes):
@@ -792,6 +809,36 @@ def _check_repeatable(weights, y):
             f"weights are {given.max() / given.min():.3g} times apart. Use "
             "class_weight_mode='reweight' for weights this far apart."
         )
+
+
+def _boost_factors(boost, classes):
+    """``class_prior_boost`` as one factor per class of ``classes``, or None.
+
+    A name that is not a class is left out, so that one setting serves any
+    set of labels (the recipe's ``{"sadness": 5.0}`` on labels without
+    sadness reads as the plain ``class_prior``). ValueError for a factor that
+    is not a positive finite number.
+    """
+    if boost is None:
+        return None
+    if not isinstance(boost, Mapping):  # set_params after fit skips fit's check
+        raise ValueError(
+            "The 'class_prior_boost' parameter of EmotionCNNClassifier must be a "
+            f"dict of classes to factors or None. Got {boost!r} instead."
+        )
+    for name, factor in boost.items():
+        if not (
+            isinstance(factor, Real)
+            and not isinstance(factor, bool)
+            and np.isfinite(factor)
+            and factor > 0
+        ):
+            raise ValueError(
+                "The 'class_prior_boost' parameter of EmotionCNNClassifier must "
+                "map classes to positive finite numbers; got "
+                f"{factor!r} for {name!r}."
+            )
+    return np.array([float(boost.get(c, 1.0)) for c in np.asarray(classes).tolist()])
 
 
 def _shares_of_named_classes(shares, classes):
