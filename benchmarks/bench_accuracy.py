@@ -24,11 +24,12 @@ whatever the decision rule).
 
 ``--class-priors uniform None training`` also reads the default's fitted
 network on each split's test rows under each ``class_prior`` (``None``: as
-trained), without refitting, and reports each reading: the trade between
-finding the rare classes and false alarms, for one set of fits.
-``--save-proba FILE.npz`` saves the default's test probabilities as trained
-(and its ``trained_prior_``) per split, of each re-framed copy too with
-``--stress``, from which any other prior's readings follow without the network.
+trained), its ``class_prior_boost`` kept, without refitting, and reports each
+reading: the trade between finding the rare classes and false alarms, for one
+set of fits. ``--save-proba FILE.npz`` saves the default's test probabilities
+as trained, without the boost (and its ``trained_prior_``) per split, of each
+re-framed copy too with ``--stress``, from which any other reading follows
+without the network (``read_priors.py``).
 
 ``--learn-also disgust`` (any of the dataset's other labels) adds the images of
 those expressions to every split's training side where the split allows it
@@ -194,6 +195,7 @@ PREVIOUS_DEFAULT = {
     # Parameters added or changed since, pinned to what that recipe did.
     "image_standardization": False,
     "class_prior": None,
+    "class_prior_boost": None,
     "dropout": 0.25,
     "block_dropout": 0.25,
     "test_time_crop": 1.0,
@@ -226,6 +228,7 @@ FACE_CROP_RECIPE = {
     "class_weight": "balanced",
     "class_weight_exponent": 0.75,
     "class_prior": "uniform",
+    "class_prior_boost": None,
     "learning_rate": 2e-3,
     "lr_schedule": "cosine",
     "weight_decay": 1e-4,
@@ -467,17 +470,21 @@ def _roc_auc(estimator, X, y):
 
 
 @contextlib.contextmanager
-def _under_prior(estimator, prior):
+def _under_prior(estimator, prior, boost="own"):
     """The fitted pipeline ``estimator`` reading under ``prior``; its own after.
 
-    ``class_prior`` acts at predict only: the same network, without refitting.
+    ``class_prior`` and ``class_prior_boost`` act at predict only: the same
+    network, without refitting. ``boost="own"`` keeps the pipeline's boost.
     """
-    own = estimator.get_params()["cnn__class_prior"]
+    params = estimator.get_params()
+    own = {key: params[key] for key in ("cnn__class_prior", "cnn__class_prior_boost")}
     estimator.set_params(cnn__class_prior=prior)
+    if boost != "own":
+        estimator.set_params(cnn__class_prior_boost=boost)
     try:
         yield estimator
     finally:
-        estimator.set_params(cnn__class_prior=own)
+        estimator.set_params(**own)
 
 
 def read_under_priors(estimator, X, y, priors):
@@ -525,9 +532,9 @@ def proba_as_trained(estimator, X):
 
     Any other prior's probabilities follow from these without the network:
     ``class_prior`` rescales them by ``prior / trained_prior_`` after the
-    mirror image's are averaged in.
+    mirror image's are averaged in, and ``class_prior_boost`` by its factors.
     """
-    with _under_prior(estimator, None):
+    with _under_prior(estimator, None, boost=None):
         proba = estimator.predict_proba(X)
     cnn = estimator.named_steps["cnn"]
     return proba, cnn.trained_prior_, cnn.classes_

@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/read_priors.py FILE.npz [FILE.npz ...] [--k 1 1.25 1.5 2]
+                                     [--boost CLASS=FACTOR ...]
 
 Each file is one ``bench_accuracy.py --save-proba`` run: the default's test
 probabilities as trained (``class_prior=None``), its ``trained_prior_``, and with
@@ -11,8 +12,10 @@ probabilities as trained (``class_prior=None``), its ``trained_prior_``, and wit
 uniform prior (the default), and above 1 the rare classes are called more often
 than a uniform prior asks. With the class weights at the power 0.5, ``k`` = 2
 divides by the raw training frequencies (``class_prior=trained_prior_ /
-class_frequencies_``). No network is needed: the readings follow from the
-probabilities, so every ``k`` is read from the same fits.
+class_frequencies_``). ``--boost sadness=5`` multiplies a class's score
+after that, as ``class_prior_boost={"sadness": 5}`` does (the default's
+reading is ``--k 1 --boost sadness=5``). No network is needed: the readings
+follow from the probabilities, so every reading is of the same fits.
 
 For each ``k`` it prints each split's balanced accuracy, macro-F1, recall and
 precision of anger and sadness, recall of neutral, and each re-framing's drop
@@ -35,10 +38,15 @@ def splits_in(saved):
     return sorted(key.removesuffix(suffix) for key in saved if key.endswith(suffix))
 
 
-def read(saved, split, k):
-    """Scores of ``split``'s unaltered rows and each re-framing's drop, at ``k``."""
+def read(saved, split, k, boost=None):
+    """Scores of ``split``'s unaltered rows and each re-framing's drop, at ``k``.
+
+    ``boost`` maps classes to factors that multiply their scores, as
+    ``class_prior_boost`` does.
+    """
     classes = saved["classes"]
     push = saved[f"{split}_trained_prior"] ** -float(k)
+    push = push * np.array([(boost or {}).get(c, 1.0) for c in classes.tolist()])
     truth = saved[f"{split}_y"]
 
     def scored(key):
@@ -61,6 +69,21 @@ def read(saved, split, k):
     return outcome
 
 
+def _boost_of(text):
+    """``CLASS=FACTOR`` from the command line as ``(class, factor)``."""
+    name, sep, factor = text.partition("=")
+    try:
+        value = float(factor)
+    except ValueError:
+        value = None
+    if not sep or not name or value is None or not value > 0:
+        raise argparse.ArgumentTypeError(
+            "expected CLASS=FACTOR with a positive factor, e.g. sadness=5; "
+            f"got {text!r}"
+        )
+    return name, value
+
+
 def _line(name, outcome):
     recall, precision = outcome["recall"], outcome["precision"]
     drops = " ".join(f"{v} {d:+.3f}" for v, d in outcome["drops"].items())
@@ -75,15 +98,27 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE.npz")
     parser.add_argument("--k", nargs="+", type=float, default=[1.0, 1.25, 1.5, 2.0])
+    parser.add_argument(
+        "--boost",
+        nargs="+",
+        type=_boost_of,
+        default=[],
+        metavar="CLASS=FACTOR",
+        help="multiply a class's score after the prior, as class_prior_boost does",
+    )
     args = parser.parse_args(argv)
+    boost = dict(args.boost)
     saved = {path: np.load(path) for path in args.files}
     header = "split                       bal. acc.  macro-F1  recall: anger sad. neut."
     for k in args.k:
-        print(f"\nk = {k:g}\n{header}  precision: anger sad.   re-framing drops")
+        boosted = "".join(f", {c} x{f:g}" for c, f in boost.items())
+        print(
+            f"\nk = {k:g}{boosted}\n{header}  precision: anger sad.   re-framing drops"
+        )
         outcomes = []
         for path, arrays in saved.items():
             for split in splits_in(arrays):
-                outcome = read(arrays, split, k)
+                outcome = read(arrays, split, k, boost)
                 outcomes.append(outcome)
                 print(_line(f"{path.stem} {split}", outcome))
         if len(outcomes) > 1:

@@ -227,3 +227,27 @@ def test_the_script_reads_every_file_at_every_k(toy_model, tmp_path, capsys):
     assert printed.count("fold0 split0") == 2
     assert printed.count("fold1 split1") == 2
     assert printed.count("2 splits: balanced accuracy") == 2
+
+
+def test_a_boost_reads_as_the_pipeline_boosted_the_same_way(toy_model):
+    model, X, y = toy_model
+    test = np.arange(len(y))
+    arrays = _probabilities_to_save(model, 0, test, y, {"": X})
+    boosted = model.set_params(cnn__class_prior_boost={"sadness": 5.0})
+    try:
+        # The saved probabilities are as trained, without the boost.
+        saved_again = _probabilities_to_save(boosted, 0, test, y, {"": X})
+        np.testing.assert_allclose(saved_again["split0_proba"], arrays["split0_proba"])
+        reading = read_saved(arrays, "split0", 1, {"sadness": 5.0})
+        assert reading["balanced_accuracy"] == pytest.approx(
+            balanced_accuracy_score(y, boosted.predict(X))
+        )
+    finally:
+        model.set_params(cnn__class_prior_boost=None)
+
+
+@pytest.mark.parametrize("text", ["sadness", "sadness=", "=5", "sadness=-1", "x=nan"])
+def test_a_bad_boost_on_the_command_line_is_refused(text, capsys):
+    with pytest.raises(SystemExit):
+        read_priors_main(["unused.npz", "--boost", text])
+    assert "expected CLASS=FACTOR" in capsys.readouterr().err
