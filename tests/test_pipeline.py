@@ -43,8 +43,13 @@ def test_steps_and_defaults():
     assert cnn.class_weight_mode == "resample"
     assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 25
     assert not cnn.early_stopping and cnn.lr_schedule == "cosine"
-    # One recipe: the pipeline's steps are their classes' defaults.
-    assert cnn.get_params() == EmotionCNNClassifier().get_params()
+    # One recipe: the pipeline's steps are their classes' defaults, but for
+    # the one setting that names a label.
+    assert cnn.class_prior == "uniform" and cnn.class_prior_boost == {"sadness": 5.0}
+    assert (
+        cnn.get_params()
+        == EmotionCNNClassifier(class_prior_boost={"sadness": 5.0}).get_params()
+    )
     loader = pipe.named_steps["load"]
     assert loader.get_params() == ImageLoader().get_params()
     assert loader.face_finder == "haar" and loader.image_size == (48, 48)
@@ -79,6 +84,17 @@ def test_keywords_set_steps_and_parameters():
     assert pipe.named_steps["cnn"].random_state == 7
     own = make_emotion_pipeline(random_state=7, cnn__random_state=1)
     assert own.named_steps["cnn"].random_state == 1
+
+
+def test_the_recipe_boost_is_its_own_per_pipeline_and_may_be_replaced():
+    first, second = make_emotion_pipeline(), make_emotion_pipeline()
+    first.named_steps["cnn"].class_prior_boost["sadness"] = 1.0
+    assert second.named_steps["cnn"].class_prior_boost == {"sadness": 5.0}
+    plain = make_emotion_pipeline(cnn__class_prior_boost=None)
+    assert plain.named_steps["cnn"].class_prior_boost is None
+    # Another classifier in the cnn step is left as given.
+    other = make_emotion_pipeline(cnn=VotingClassifier([]))
+    assert other.named_steps["cnn"].get_params(deep=False)["estimators"] == []
 
 
 def test_unknown_parameter_is_named():

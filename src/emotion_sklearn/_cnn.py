@@ -238,7 +238,10 @@ class EmotionCNNClassifier(ScikerasSeam):
         ``{"sadness": 5.0}``: a class the network finds too seldom is
         called more often, the others as before. Names that are not classes
         are ignored, so one setting serves any set of labels. Like
-        ``class_prior`` it needs no refit.
+        ``class_prior`` it needs no refit. :func:`make_emotion_pipeline`
+        sets ``{"sadness": 5.0}``: on new people the default network called
+        too few sad faces sad under the uniform prior (``benchmarks/README.md``,
+        *Sadness called five times as readily*).
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for every fit, run after the estimator's own
         (learning-rate schedule, weight averaging, early stopping).
