@@ -92,9 +92,10 @@ def test_the_recipe_boost_is_its_own_per_pipeline_and_may_be_replaced():
     assert second.named_steps["cnn"].class_prior_boost == {"sadness": 5.0}
     plain = make_emotion_pipeline(cnn__class_prior_boost=None)
     assert plain.named_steps["cnn"].class_prior_boost is None
-    # Another classifier in the cnn step is left as given.
-    other = make_emotion_pipeline(cnn=VotingClassifier([]))
-    assert other.named_steps["cnn"].get_params(deep=False)["estimators"] == []
+    # A cnn step given whole is left as given.
+    given = EmotionCNNClassifier(class_prior_boost={"anger": 2.0})
+    assert make_emotion_pipeline(cnn=given).named_steps["cnn"] is given
+    assert given.class_prior_boost == {"anger": 2.0}
 
 
 def test_unknown_parameter_is_named():

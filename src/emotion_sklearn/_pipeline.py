@@ -77,15 +77,13 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
             ("load", ImageLoader()),
             ("augment", "passthrough"),
             ("resample", "passthrough"),
-            ("cnn", EmotionCNNClassifier()),
+            ("cnn", EmotionCNNClassifier(class_prior_boost=dict(RECIPE_PRIOR_BOOST))),
         ],
         memory=memory,
     )
     # Steps first, so that step parameters apply to the replaced steps.
     steps = {name: value for name, value in params.items() if "__" not in name}
     pipeline.set_params(**steps)
-    if isinstance(pipeline.named_steps["cnn"], EmotionCNNClassifier):
-        pipeline.set_params(cnn__class_prior_boost=dict(RECIPE_PRIOR_BOOST))
     step_params = {k: v for k, v in params.items() if k not in steps}
     _check_steps_take_parameters(pipeline, step_params)
     pipeline.set_params(**step_params)
