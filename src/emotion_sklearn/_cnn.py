@@ -841,7 +841,7 @@ def _boost_factors(boost, classes):
                 "map classes to positive finite numbers; got "
                 f"{factor!r} for {name!r}."
             )
-    return np.array([float(boost.get(c, 1.0)) for c in np.asarray(classes).tolist()])
+    return _weights_of(boost, classes)
 
 
 def _shares_of_named_classes(shares, classes):
