@@ -241,6 +241,7 @@ FACE_CROP_RECIPE = {
     "random_rotation": 14.4,
     "random_shift": 0.06,
     "random_zoom": (0.4, 0.15),
+    "fill_mode": "reflect",
     "random_brightness": 0.3,
     "random_contrast": 0.3,
     "random_blur": 0.0,

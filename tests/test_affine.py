@@ -114,3 +114,17 @@ def test_the_layer_round_trips_through_its_config():
         2,
     )
     assert again.fill_mode == "reflect"
+
+
+@pytest.mark.parametrize("fill_mode", ["nearest", "reflect"])
+def test_a_zoom_out_fills_the_border_as_fill_mode_says(fill_mode):
+    # A ramp that brightens to the right: shrunk to two thirds of the frame,
+    # repeated edges leave its left border at the darkest column, where a
+    # mirror brings brighter columns back in.
+    ramp = np.tile(np.linspace(0, 1, 24, dtype="float32"), (2, 24, 1))[..., None]
+    layer = RandomAffine(0.0, 0.0, (0.5, 0.5), fill_mode=fill_mode, seed=0)
+    left_border = np.asarray(layer(ramp, training=True))[:, :, :3, 0]
+    if fill_mode == "nearest":
+        np.testing.assert_allclose(left_border, 0.0, atol=1e-6)
+    else:
+        assert left_border.min() > 0.05

@@ -172,7 +172,15 @@ def test_dropout_feeds_the_softmax_and_block_dropout_follows_each_block():
     assert _dropout_positions(build_model(_spec(dropout=0.0), 0)) == []
 
 
-def test_moving_pixels_in_mirrors_the_border():
-    model = build_model(_spec(random_rotation=10, random_shift=0.1, random_zoom=0.1), 0)
-    moving = [layer for layer in model.layers if hasattr(layer, "fill_mode")]
-    assert [layer.fill_mode for layer in moving] == ["reflect"]
+@pytest.mark.parametrize("fill_mode", ["nearest", "reflect"])
+def test_pixels_moved_in_are_filled_as_fill_mode_says(fill_mode):
+    cnn = _spec(random_rotation=10, random_shift=0.1, random_zoom=0.1)
+    cnn.set_params(fill_mode=fill_mode)
+    moving = [
+        layer for layer in build_model(cnn, 0).layers if hasattr(layer, "fill_mode")
+    ]
+    assert [layer.fill_mode for layer in moving] == [fill_mode]
+
+
+def test_the_default_mirrors_the_border():
+    assert EmotionCNNClassifier().fill_mode == "reflect"

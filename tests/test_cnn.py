@@ -465,6 +465,7 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
     [
         ("random_rotation", 200.0),
         ("random_shift", 1.5),
+        ("fill_mode", "edge"),
         ("lr_schedule", "step"),
         ("ema_momentum", 1.0),
         ("random_brightness", 1.5),

@@ -201,10 +201,9 @@ def _network(cnn, images, seeds):
 
 def _augmentation_layers(cnn, x, seeds):
     # Keras' random layers act when training and pass images through
-    # unchanged at predict, like the fit-time-only samplers. Pixels moved in
-    # from outside the frame mirror the photo's border (Keras' "reflect")
-    # rather than smear its edge pixels ("nearest"). Rotation, shift and zoom
-    # resample each image once, not once each: every bilinear pass blurs it.
+    # unchanged at predict, like the fit-time-only samplers. Rotation, shift
+    # and zoom resample each image once, not once each: every bilinear pass
+    # blurs it.
     if cnn.random_flip:
         x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
     zoom = zoom_range(cnn.random_zoom)
@@ -213,7 +212,7 @@ def _augmentation_layers(cnn, x, seeds):
             cnn.random_rotation,
             cnn.random_shift,
             zoom,
-            fill_mode="reflect",
+            fill_mode=cnn.fill_mode,
             seed=seeds.draw(),
         )(x)
     # The loader's pixels are in [0, 1].
