@@ -5,6 +5,10 @@ import math
 import keras
 from keras import ops
 
+# The fills RandomAffine offers (Keras' affine_transform also has "mirror");
+# EmotionCNNClassifier's fill_mode is checked against the same set.
+FILL_MODES = ("reflect", "nearest", "constant", "wrap")
+
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
 class RandomAffine(keras.layers.Layer):

@@ -12,7 +12,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._affine import input_coordinates
+from ._affine import FILL_MODES, input_coordinates
 from ._architecture import block_convolutions, build_model, zoom_range
 from ._debias import DebiasBatchNormStatistics
 from ._schedules import CosineDecayPerStep
@@ -312,7 +312,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         "random_shift": [Interval(Real, 0, 1, closed="left")],
         "random_rotation": [Interval(Real, 0, 180, closed="both")],
         "random_zoom": [Interval(Real, 0, 1, closed="left"), tuple],
-        "fill_mode": [StrOptions({"reflect", "nearest", "constant", "wrap"})],
+        "fill_mode": [StrOptions(set(FILL_MODES))],
         "random_brightness": [Interval(Real, 0, 1, closed="left")],
         "random_contrast": [Interval(Real, 0, 1, closed="left")],
         "random_downscale": [Interval(Real, 0, 1, closed="left")],
