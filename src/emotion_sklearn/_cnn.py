@@ -7,14 +7,19 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-from imblearn.over_sampling import RandomOverSampler
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._affine import FILL_MODES, input_coordinates
 from ._architecture import block_convolutions, build_model, zoom_range
+from ._class_weights import (
+    check_repeatable,
+    class_repeats,
+    repeated_rows,
+    tempered_class_weights,
+)
 from ._debias import DebiasBatchNormStatistics
+from ._priors import boost_factors, learned_priors, reweighted, target_prior
 from ._schedules import CosineDecayPerStep
 from ._scikeras_seam import ScikerasSeam
 from ._shapes import resolve_image_size
@@ -469,8 +474,8 @@ class EmotionCNNClassifier(ScikerasSeam):
                 f"{type(self).__name__} needs at least 2 classes in y, got 1 class: "
                 f"{classes.tolist()}."
             )
-        self._target_prior(classes)
-        _boost_factors(self.class_prior_boost, classes)
+        target_prior(self.class_prior, classes)
+        boost_factors(self.class_prior_boost, classes)
         if sample_weight is not None:
             # scikeras multiplies class weights into it in place: keep the
             # caller's array as it was.
@@ -536,7 +541,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         weights = self._class_weights(y)
         repeat = self.class_weight_mode == "resample"
         if repeat and weights is not None:
-            _check_repeatable(weights, y)
+            check_repeatable(weights, y)
         token = _REPEAT_WEIGHTS.set(weights if repeat else None)
         try:
             with self._scikeras_fit(
@@ -548,11 +553,7 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _class_weights(self, y):
         """``class_weight`` as a dict for these labels, or None."""
-        if not (isinstance(self.class_weight, str) and self.class_weight == "balanced"):
-            return self.class_weight
-        classes = np.unique(y)
-        weights = compute_class_weight("balanced", classes=classes, y=y)
-        return dict(zip(classes, weights**self.class_weight_exponent, strict=True))
+        return tempered_class_weights(self.class_weight, y, self.class_weight_exponent)
 
     # -- hooks the scikeras seam calls ------------------------------------
 
@@ -607,49 +608,11 @@ class EmotionCNNClassifier(ScikerasSeam):
 
         ``class_prior_boost`` then multiplies the named classes' shares.
         """
-        boost = _boost_factors(self.class_prior_boost, self.classes_)
-        if self.class_prior is None and boost is None:
-            return proba
-        if self.class_prior is not None:
-            proba = proba * (self._target_prior(self.classes_) / self.trained_prior_)
-        if boost is not None:
-            proba = proba * boost
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def _target_prior(self, classes):
-        """``class_prior`` as shares of ``classes`` that sum to 1.
-
-        ValueError if it cannot be.
-        """
-        if self.class_prior is None:
-            return None
-        n_classes = len(classes)
-        if isinstance(self.class_prior, str):
-            if self.class_prior == "uniform":
-                return np.full(n_classes, 1 / n_classes)
-            if self.class_prior == "training" and hasattr(self, "class_frequencies_"):
-                return self.class_frequencies_
-            return None
-        shares = self.class_prior
-        if isinstance(shares, Mapping):
-            shares = _shares_of_named_classes(shares, classes)
-        try:
-            prior = np.asarray(shares, dtype=np.float64)
-        except (TypeError, ValueError):
-            prior = None
-        if (
-            prior is None
-            or prior.shape != (n_classes,)
-            or not np.isfinite(prior).all()
-            or (prior < 0).any()
-            or prior.sum() == 0
-        ):
-            raise ValueError(
-                f"class_prior must be None, 'uniform', 'training', {n_classes} "
-                f"non-negative numbers (one per class, not all 0) or a mapping of "
-                f"classes to them; got {self.class_prior!r}."
-            )
-        return prior / prior.sum()
+        prior = target_prior(
+            self.class_prior, self.classes_, getattr(self, "class_frequencies_", None)
+        )
+        boost = boost_factors(self.class_prior_boost, self.classes_)
+        return reweighted(proba, self.trained_prior_, prior, boost)
 
     def _training_plan(self, X, y, sample_weight, *, groups, partial):
         """The rows Keras trains on, its extra fit arguments and callbacks."""
@@ -677,34 +640,18 @@ class EmotionCNNClassifier(ScikerasSeam):
         weights = _REPEAT_WEIGHTS.get()
         if weights is None:
             return None
-        repeats = _weights_of(weights, self.classes_)
-        present = np.bincount(codes, minlength=self.n_classes_) > 0
-        return repeats / repeats[present].min()
+        return class_repeats(weights, self.classes_, codes)
 
     def _resampled(self, X, y, sample_weight, repeats):
         """The rows with each class's images repeated ``repeats`` times."""
-        codes = np.ravel(y).astype(np.intp)
-        counts = np.bincount(codes, minlength=self.n_classes_)
-        target = {c: round(counts[c] * repeats[c]) for c in np.flatnonzero(counts)}
-        sampler = RandomOverSampler(sampling_strategy=target, random_state=self._seed)
-        sampler.fit_resample(np.zeros((len(codes), 1)), codes)
-        rows = sampler.sample_indices_
+        rows = repeated_rows(np.ravel(y).astype(np.intp), repeats, self._seed)
         weight = None if sample_weight is None else sample_weight[rows]
         return X[rows], y[rows], weight
 
     def _learn_priors(self, y, sample_weight, repeats=None):
-        codes = np.ravel(y).astype(np.intp)
-        counts = np.bincount(codes, minlength=self.n_classes_).astype(np.float64)
-        self.class_frequencies_ = counts / counts.sum()
-        weight = np.ones(len(codes))
-        if sample_weight is not None:
-            weight = np.ravel(sample_weight)
-        if repeats is not None:
-            weight = weight * repeats[codes]
-        weighted = np.bincount(codes, weights=weight, minlength=self.n_classes_)
-        # A class without weight would divide by 0: keep it at its frequency.
-        weighted = np.where(weighted > 0, weighted, counts)
-        self.trained_prior_ = weighted / weighted.sum()
+        self.class_frequencies_, self.trained_prior_ = learned_priors(
+            np.ravel(y).astype(np.intp), self.n_classes_, sample_weight, repeats
+        )
 
     def _train_split(self, X, y, sample_weight, groups):
         """Training rows and Keras' ``validation_data`` for early stopping."""
@@ -783,89 +730,3 @@ class EmotionCNNClassifier(ScikerasSeam):
 
     def _keras_build_fn(self):
         return build_model(self, self._seed)
-
-
-# Repeats that grow the training rows further are refused rather than trained.
-_MAX_GROWTH = 100
-
-
-def _weights_of(weights, classes):
-    """``weights``' value for each of ``classes``, 1 for a class it leaves out.
-
-    As Keras reads a ``class_weight`` dict.
-    """
-    return np.array(
-        [weights.get(c, 1.0) for c in np.asarray(classes).tolist()], dtype=float
-    )
-
-
-def _check_repeatable(weights, y):
-    """ValueError unless repeating ``y``'s classes by ``weights`` is sane.
-
-    Repeats cannot drop a class weighted 0, and weights far apart would
-    repeat the heaviest class's images millions of times.
-    """
-    classes, counts = np.unique(y, return_counts=True)
-    given = _weights_of(weights, classes)
-    unweighed = classes[~(given > 0)].tolist()
-    if unweighed:
-        raise ValueError(
-            "class_weight_mode='resample' repeats images and cannot weigh a class "
-            f"0; class_weight gives {unweighed!r} no weight. Use "
-            "class_weight_mode='reweight'."
-        )
-    rows = counts @ (given / given.min())
-    if rows > _MAX_GROWTH * len(y):
-        raise ValueError(
-            f"class_weight_mode='resample' would repeat the {len(y)} training rows "
-            f"into {rows:.3g}, more than {_MAX_GROWTH} times as many: the class "
-            f"weights are {given.max() / given.min():.3g} times apart. Use "
-            "class_weight_mode='reweight' for weights this far apart."
-        )
-
-
-def _boost_factors(boost, classes):
-    """``class_prior_boost`` as one factor per class of ``classes``, or None.
-
-    A name that is not a class is left out, so that one setting serves any
-    set of labels (the recipe's ``{"sadness": 5.0}`` on labels without
-    sadness reads as the plain ``class_prior``). ValueError for a factor that
-    is not a positive finite number.
-    """
-    if boost is None:
-        return None
-    if not isinstance(boost, Mapping):  # set_params after fit skips fit's check
-        raise ValueError(
-            "The 'class_prior_boost' parameter of EmotionCNNClassifier must be a "
-            f"dict of classes to factors or None. Got {boost!r} instead."
-        )
-    for name, factor in boost.items():
-        if not (
-            isinstance(factor, Real)
-            and not isinstance(factor, bool)
-            and np.isfinite(factor)
-            and factor > 0
-        ):
-            raise ValueError(
-                "The 'class_prior_boost' parameter of EmotionCNNClassifier must "
-                "map classes to positive finite numbers; got "
-                f"{factor!r} for {name!r}."
-            )
-    return _weights_of(boost, classes)
-
-
-def _shares_of_named_classes(shares, classes):
-    """A ``{class: share}`` prior as a list of shares in ``classes`` order.
-
-    A class it does not name gets 0, so it is never predicted; a name that
-    is not a class is an error, as a misspelt class would otherwise silently
-    be given no share.
-    """
-    classes = np.asarray(classes).tolist()
-    unknown = [name for name in shares if name not in classes]
-    if unknown:
-        raise ValueError(
-            f"class_prior names {unknown!r}, which are not classes; the classes "
-            f"are {sorted(classes)!r}."
-        )
-    return [shares.get(c, 0) for c in classes]
