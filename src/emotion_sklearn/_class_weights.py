@@ -3,9 +3,8 @@
 :class:`~emotion_sklearn.EmotionCNNClassifier` weighs rare classes up with
 ``class_weight`` (``"balanced"`` tempered by ``class_weight_exponent``).
 With ``class_weight_mode="resample"`` the weights act as repeats: each
-class's rows are shown in proportion to its weight, every batch a plain
-average. That keeps the loss's scale, and so the learning rate's meaning,
-whatever the weights.
+class's rows are shown in proportion to its weight, so the network sees rare
+faces more often, each time transformed anew by the augmentation.
 """
 
 import numpy as np
