@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion_sklearn._class_weights import per_class
+
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_accuracy import scores
 
@@ -46,7 +48,7 @@ def read(saved, split, k, boost=None):
     """
     classes = saved["classes"]
     push = saved[f"{split}_trained_prior"] ** -float(k)
-    push = push * np.array([(boost or {}).get(c, 1.0) for c in classes.tolist()])
+    push = push * per_class(boost or {}, classes)
     truth = saved[f"{split}_y"]
 
     def scored(key):
