@@ -138,14 +138,15 @@ def test_items_that_are_not_photos_are_named(model):
 
 
 def test_every_face_search_keeps_the_loaders_detector_settings():
-    loader = ImageLoader(face_finder=FaceFinder("haar", margin=0.2, profiles=True))
+    settings = {"margin": 0.2, "faceless_margin": 0.3, "refine": 0.4, "profiles": True}
+    loader = ImageLoader(face_finder=FaceFinder("haar", **settings))
     finder = every_face_finder(loader)
-    assert (finder.detector, finder.margin, finder.profiles) == ("haar", 0.2, True)
+    assert {name: getattr(finder, name) for name in settings} == settings
     assert finder.detect_side >= 160 and finder.min_face <= 0.15
 
 
 def test_a_photo_without_a_face_is_read_as_the_model_reads_it(model, tmp_path):
-    # Both pad the whole photo with the finder's margin; a ramp shows it.
+    # Both pad the whole photo with the finder's faceless_margin; a ramp shows it.
     ramp = np.tile(np.linspace(0, 255, 300), (200, 1)).astype(np.uint8)
     path = tmp_path / "ramp.png"
     Image.fromarray(ramp).save(path)

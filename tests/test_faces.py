@@ -69,7 +69,9 @@ def test_find_largest_is_the_first_face_of_find(photo, detector, portrait):
     finder = FaceFinder(detector)
     largest = finder.find_largest(image)
     assert largest.shape == (1, 4)
-    assert _overlap(largest[0], finder.find(image)[0]) > 0.8
+    # The same face; its size may differ by a step of the cascade's scales
+    # (scikit-image's are 20% apart).
+    assert _overlap(largest[0], finder.find(image)[0]) > 0.7
     flat = np.full((200, 200), 128, dtype=np.uint8)
     assert finder.find_largest(flat).shape == (0, 4)
 
@@ -86,12 +88,13 @@ def test_find_largest_looks_for_large_faces_before_smaller_ones(monkeypatch):
 
     monkeypatch.setattr(_faces, "_detector", fake)
     image = np.zeros((192, 192), dtype=np.uint8)
-    assert len(FaceFinder("haar").find_largest(image)) == 1
+    # Refining searches once more, around the face found (tested above).
+    assert len(FaceFinder("haar", refine=None).find_largest(image)) == 1
     # 40% of the 96-pixel copy, then min_face (OpenCV's 24-pixel window makes
     # that a quarter); the full search is not needed.
     assert sizes == [((96, 96), 38), ((96, 96), 16)]
     sizes.clear()
-    FaceFinder("lbp").find_largest(image)
+    FaceFinder("lbp", refine=None).find_largest(image)
     assert sizes == [((96, 96), 16)]  # its scales start at the minimum: once
 
 
@@ -168,6 +171,48 @@ def test_a_missing_cascade_file_is_named_by_check(monkeypatch):
         _faces._detector.cache_clear()
 
 
+def _views_with_room(photo, rooms):
+    """The astronaut's face with ``room`` of its side around it, per room."""
+    x, y, w, h = FACE
+    for room in rooms:
+        pad = round(w * room)
+        yield photo[y - pad : y + h + pad, x - pad : x + w + pad]
+
+
+def test_refined_boxes_hardly_depend_on_the_room_around_the_face(photo):
+    # A cascade's box widens with the room its photo leaves around a face;
+    # searched again at one scale, the face keeps nearly one size.
+    rooms = (0.0, 0.1, 0.2, 0.4, 0.6)
+    widths = {}
+    for refine in (None, 0.3):
+        finder = FaceFinder("haar", refine=refine)
+        boxes = [
+            finder.find_largest(view)[0] for view in _views_with_room(photo, rooms)
+        ]
+        widths[refine] = np.array([box[2] for box in boxes])
+    assert np.ptp(widths[0.3]) < np.ptp(widths[None]) / 2
+    assert np.ptp(widths[None]) > 20  # what refining is for
+
+
+def test_find_refines_every_face_as_find_largest_refines_the_largest(photo):
+    finder = FaceFinder("haar")
+    np.testing.assert_array_equal(finder.find(photo)[:1], finder.find_largest(photo))
+    first = FaceFinder("haar", refine=None).find(photo)
+    assert _overlap(finder.find(photo)[0], first[0]) > 0.8
+
+
+def test_a_box_not_found_again_is_kept():
+    flat = np.full((200, 200), 128, dtype=np.uint8)
+    box = np.array([50, 50, 80, 80])
+    np.testing.assert_array_equal(FaceFinder("haar")._refined_box(flat, box), box)
+
+
+def test_the_finders_repr_rebuilds_it():
+    finder = FaceFinder("lbp", margin=0.05, refine=None, faceless_margin=0.2)
+    assert eval(repr(finder)) == finder
+    assert FaceFinder(**finder.params()) == finder
+
+
 def test_profiles_are_part_of_the_finders_identity():
     # The detection cache is keyed by it: a cached miss must not hide a profile.
     assert FaceFinder(profiles=True) != FaceFinder()
@@ -188,6 +233,9 @@ def test_crop_square_repeats_edges_past_the_image():
     [
         ({"detector": "dnn"}, "detector must be one of"),
         ({"margin": -0.1}, "margin"),
+        ({"faceless_margin": "wide"}, "faceless_margin must be a number"),
+        ({"refine": 0.0}, "refine must be None or a number in"),
+        ({"refine": 2}, "refine must be None or a number in"),
         ({"min_face": 1.5}, "min_face"),
         ({"detect_side": 8}, "detect_side"),
         ({"profiles": "yes"}, "profiles must be True or False"),
@@ -247,22 +295,22 @@ def test_images_without_a_face_are_counted_and_named(tmp_path, photo_file):
 
 def test_the_margin_is_added_around_a_whole_image_by_repeating_its_edges():
     image = np.arange(12, dtype=np.uint8).reshape(3, 4)
-    padded = FaceFinder("haar", margin=0.25).pad_whole(image)
+    padded = FaceFinder("haar", faceless_margin=0.25).pad_whole(image)
     assert padded.shape == (5, 6)  # round(0.75) rows, 1 column on each side
     np.testing.assert_array_equal(padded[1:4, 1:5], image)
     np.testing.assert_array_equal(padded[0, 1:5], image[0])
     np.testing.assert_array_equal(padded[1:4, 0], image[:, 0])
-    unpadded = FaceFinder("haar", margin=0.0).pad_whole(image)
+    unpadded = FaceFinder("haar", faceless_margin=0.0).pad_whole(image)
     np.testing.assert_array_equal(unpadded, image)
 
 
-def test_an_image_without_a_face_is_framed_with_the_margin(tmp_path):
+def test_an_image_without_a_face_is_framed_with_the_faceless_margin(tmp_path):
     # A face that fills the frame is the usual reason none is found: the
-    # image stands in for the face's box, and gets a found face's margin.
+    # image stands in for the face's box, with a margin of its own.
     ramp = np.tile(np.linspace(0, 255, 90), (120, 1)).astype(np.uint8)
     path = tmp_path / "ramp.png"
     Image.fromarray(ramp).save(path)
-    finder = FaceFinder("lbp", margin=0.2)
+    finder = FaceFinder("lbp", faceless_margin=0.2)
     loader = ImageLoader(image_size=(24, 24), face_finder=finder)
     with pytest.warns(NoFaceFoundWarning, match="read whole, with the face finder's"):
         from_file = loader.transform([path])

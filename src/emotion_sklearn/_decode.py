@@ -218,7 +218,8 @@ def decode_file(
     face_finder : FaceFinder or None, default=None
         With one, the square around the largest face is resized instead;
         where none is found, ``crop_fraction`` of the image with the finder's
-        margin around it is (the loader passes 1.0: the whole image).
+        ``faceless_margin`` around it is (the loader passes 1.0: the whole
+        image).
 
     Returns
     -------
@@ -247,9 +248,9 @@ def decode_faces(path, image_size, fit, *, crop_fraction, face_finder, index=Non
         (after EXIF rotation), largest first; with no face, one box: the
         whole image.
     pixels : ndarray of shape (n_faces, height, width), dtype float32
-        Each face's square with margin; with no face, the central
-        ``crop_fraction`` of the image with the margin around it (1.0: all
-        of it).
+        Each face's square with the finder's ``margin``; with no face, the
+        central ``crop_fraction`` of the image with its ``faceless_margin``
+        around it (1.0: all of it).
     found : bool
     """
     with _named_errors(path, index):
@@ -320,8 +321,8 @@ def _squares_or_padded(image, boxes, face_finder):
     """``([square around each box], True)``, or ``([image with margin], False)``.
 
     The one place that decides how a photo is framed for the network: every
-    face's square with the finder's margin, or, without a face, the whole
-    photo with the same margin around it.
+    face's square with the finder's ``margin``, or, without a face, the whole
+    photo with its ``faceless_margin`` around it.
     """
     if len(boxes) == 0:
         return [face_finder.pad_whole(image)], False

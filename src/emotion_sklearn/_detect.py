@@ -48,15 +48,15 @@ def detect_emotions(
         saved with :func:`save_model`; ``None`` uses the model shipped with
         the package (:func:`load_pretrained`).
     face_finder : FaceFinder or None, default=None
-        How faces are found. ``None`` takes the detector and margin of the
-        model's loader (else ``FaceFinder()``'s) and searches a copy of at
+        How faces are found. ``None`` takes the settings of the model's
+        loader's finder (else ``FaceFinder()``'s) and searches a copy of at
         least 400 pixels for faces down to 5% of its shorter side, so that
         each face of a group photo is found, not only the largest. Each face
-        is cropped with the finder's margin and resized as the loader
-        resizes its images.
+        is refined and cropped as the finder does in training, and resized
+        as the loader resizes its images.
     no_face : {"whole", "skip"}, default="whole"
         A photo without a face: ``"whole"`` predicts the whole image, with
-        the finder's margin around it (as a loader with a face finder does
+        the finder's ``faceless_margin`` around it (as a loader with a face finder does
         when training), in one row with ``face_found`` False and the whole
         image as its box; ``"skip"`` gives it no row. Either way a
         :class:`NoFaceFoundWarning` counts them.
@@ -103,8 +103,8 @@ def detect_emotions(
                 next(str(r["source"]) for r in rows if r.get("face_found") is False),
                 "they have no row."
                 if no_face == "skip"
-                else "each was predicted whole, with the finder's margin around "
-                "it (face_found is False).",
+                else "each was predicted whole, with the finder's faceless_margin "
+                "around it (face_found is False).",
             ),
             stacklevel=2,
         )
@@ -159,8 +159,8 @@ class FaceDetections:
             path,
             self._size,
             self._fit,
-            # A photo without a face is read whole with the finder's margin
-            # (faces_in_gray pads it), as a loader with a face finder reads it.
+            # A photo without a face is read whole with the finder's
+            # faceless_margin (faces_in_gray pads it), as the loader reads it.
             crop_fraction=1.0,
             face_finder=self._finder,
             index=index,
@@ -198,18 +198,18 @@ class FaceDetections:
 
 
 def every_face_finder(loader):
-    """The loader's detector and margin, tuned to find every face of a photo.
+    """The loader's finder, tuned to find every face of a photo.
 
     Training needs the largest face of a portrait, which a 160-pixel copy
     shows; a group photo's faces need a larger copy and a smaller minimum.
     """
     finder = loader.resolved_face_finder() or FaceFinder()
     return FaceFinder(
-        finder.detector,
-        margin=finder.margin,
-        detect_side=max(finder.detect_side, EVERY_FACE_SIDE),
-        min_face=min(finder.min_face, EVERY_FACE_MIN),
-        profiles=finder.profiles,
+        **{
+            **finder.params(),
+            "detect_side": max(finder.detect_side, EVERY_FACE_SIDE),
+            "min_face": min(finder.min_face, EVERY_FACE_MIN),
+        }
     )
 
 

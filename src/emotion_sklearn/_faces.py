@@ -39,6 +39,24 @@ _QUICK_SIDE = 96
 # scikit-image's scales step up from the minimum, so a larger one would move
 # every box: it searches once.
 _QUICK_SHARES = {"haar": (0.4, None), "lbp": (None,)}
+# A cascade's box depends on the room around a face: a face that fills its
+# photo is held in by the edges, the same face with room around it gets a
+# wider box. Searched again in a region of its own size plus ``refine`` on
+# each side, at one scale (the face spanning this many pixels, never
+# enlarged), a face gets nearly the same box either way.
+_REFINE_FACE_SIDE = 96
+# The face found again must span at least this share of the region's side,
+# so that a smaller face within it (a detail of the same face) is not taken.
+_REFINE_MIN_SHARE = 0.5
+_PARAMS = (
+    "detector",
+    "margin",
+    "faceless_margin",
+    "refine",
+    "detect_side",
+    "min_face",
+    "profiles",
+)
 
 
 class FaceFinder:
@@ -52,7 +70,9 @@ class FaceFinder:
     profile cascade then looks for a face turned to one side, in the image
     and its mirror. :meth:`find_largest`, which the loader uses, first
     searches a 96-pixel copy for large frontal faces and only then does the
-    full search.
+    full search. With ``refine`` (the default), each face found is searched
+    again in a region around it, at one scale, so that a face gets the same
+    box whether its photo is framed tightly or with room around it.
 
     Parameters
     ----------
@@ -60,11 +80,23 @@ class FaceFinder:
         ``"haar"``: OpenCV's ``haarcascade_frontalface_default`` (needs
         ``opencv-python-headless``, a dependency); ``"lbp"``: scikit-image's
         LBP frontal-face cascade.
-    margin : float, default=0.1
+    margin : float, default=0.02
         Added to each side of a face's square box, as a fraction of its side.
-        A small margin keeps the crop on the face (the cascade's box runs
-        from the brows to the mouth) and, in photos framed tightly, inside
+        A small margin keeps the crop on the face (the refined box runs from
+        the brows to below the mouth) and, in photos framed tightly, inside
         the photo rather than on edge padding.
+    faceless_margin : float, default=0.1
+        Added to each side of a photo in which no face is found, as a
+        fraction of its height and width (:meth:`pad_whole`). Such a photo
+        is most often a face that fills the frame, cut at the brows or the
+        chin; the margin frames it as a found face is framed.
+    refine : float or None, default=0.3
+        Room around each face found, as a fraction of its side on each side,
+        in which the face is searched again at one scale (the face spanning
+        96 pixels, the photo never enlarged); the box found there replaces
+        the first one, which is kept when none is. ``None`` keeps the first
+        search's boxes, whose size depends on the room the photo leaves
+        around the face (``benchmarks/README.md``).
     detect_side : int, default=160
         Longer side, in pixels, of the copy that detection runs on.
     min_face : float, default=0.15
@@ -93,23 +125,26 @@ class FaceFinder:
         self,
         detector="haar",
         *,
-        margin=0.1,
+        margin=0.02,
+        faceless_margin=0.1,
+        refine=0.3,
         detect_side=160,
         min_face=0.15,
         profiles=False,
     ):
         self.detector = detector
         self.margin = margin
+        self.faceless_margin = faceless_margin
+        self.refine = refine
         self.detect_side = detect_side
         self.min_face = min_face
         self.profiles = profiles
 
     def __repr__(self):
-        return (
-            f"FaceFinder(detector={self.detector!r}, margin={self.margin}, "
-            f"detect_side={self.detect_side}, min_face={self.min_face}, "
-            f"profiles={self.profiles!r})"
+        settings = ", ".join(
+            f"{name}={value!r}" for name, value in self.params().items()
         )
+        return f"FaceFinder({settings})"
 
     def __eq__(self, other):
         return isinstance(other, FaceFinder) and self._key() == other._key()
@@ -118,13 +153,11 @@ class FaceFinder:
         return hash(self._key())
 
     def _key(self):
-        return (
-            self.detector,
-            self.margin,
-            self.detect_side,
-            self.min_face,
-            self.profiles,
-        )
+        return tuple(self.params().values())
+
+    def params(self):
+        """The finder's settings, by name, as ``FaceFinder(**params)`` takes them."""
+        return {name: getattr(self, name) for name in _PARAMS}
 
     def check(self):
         """Raise ValueError naming a bad setting; return self."""
@@ -133,9 +166,18 @@ class FaceFinder:
                 f"FaceFinder: detector must be one of {DETECTORS}, got "
                 f"{self.detector!r}."
             )
-        if not isinstance(self.margin, Real) or self.margin < 0:
+        for name in ("margin", "faceless_margin"):
+            value = getattr(self, name)
+            if not isinstance(value, Real) or value < 0:
+                raise ValueError(
+                    f"FaceFinder: {name} must be a number >= 0, got {value!r}."
+                )
+        if self.refine is not None and (
+            not isinstance(self.refine, Real) or not 0 < self.refine <= 1
+        ):
             raise ValueError(
-                f"FaceFinder: margin must be a number >= 0, got {self.margin!r}."
+                "FaceFinder: refine must be None or a number in (0, 1], got "
+                f"{self.refine!r}."
             )
         if not isinstance(self.min_face, Real) or not 0 < self.min_face < 1:
             raise ValueError(
@@ -175,25 +217,52 @@ class FaceFinder:
         boxes : ndarray of shape (n_faces, 4), dtype int
         """
         gray = as_uint8(image)
-        boxes = self._search_padded(gray, self.detector)
-        if len(boxes) == 0 and self.profiles:
-            boxes = self._search_profiles(gray)
-        return _largest_first(boxes)
+        return _largest_first(self._refined(gray, self._first_boxes(gray)))
 
     def find_largest(self, image):
         """The largest face's box, as an array of shape (1, 4), or (0, 4).
 
         A face of at least a quarter of the longer side is looked for on a
         96-pixel copy first (with ``detector="haar"``, one of 40% before
-        that); without one, :meth:`find` searches in full.
+        that); without one, the search is :meth:`find`'s. The largest face
+        of that search is then refined (``refine``).
         """
         gray = as_uint8(image)
+        return self._refined(gray, self._largest_first_box(gray))
+
+    def _first_boxes(self, gray):
+        """Every face's box before refining, in the cascade's order."""
+        boxes = self._search_padded(gray, self.detector)
+        if len(boxes) == 0 and self.profiles:
+            boxes = self._search_profiles(gray)
+        return boxes
+
+    def _largest_first_box(self, gray):
         if self.detect_side > _QUICK_SIDE:
             for min_share in _QUICK_SHARES[self.detector]:
                 boxes = self._search(gray, _QUICK_SIDE, min_share=min_share)
                 if len(boxes):
                     return _largest_first(boxes)[:1]
-        return self.find(gray)[:1]
+        return _largest_first(self._first_boxes(gray))[:1]
+
+    def _refined(self, gray, boxes):
+        if self.refine is None:
+            return boxes
+        return np.array(
+            [self._refined_box(gray, box) for box in boxes], dtype=int
+        ).reshape(-1, 4)
+
+    def _refined_box(self, gray, box):
+        """``box`` searched again in a region around it, or ``box`` if not found."""
+        x, y, width, height = box
+        pad = round(width * self.refine)
+        left, upper = x - pad, y - pad
+        region = crop_square(gray, (left, upper, x + width + pad, y + height + pad))
+        side = round(_REFINE_FACE_SIDE * (width + 2 * pad) / width)
+        found = self._search(region, side, min_share=_REFINE_MIN_SHARE)
+        if len(found) == 0:
+            return box
+        return _largest_first(found)[0] + np.array([left, upper, 0, 0])
 
     def _search_padded(self, gray, detector):
         """Boxes of ``detector``'s faces; the edge-padded image's without any."""
@@ -239,7 +308,7 @@ class FaceFinder:
         return np.round(np.asarray(found, dtype=float) / scale).astype(int)
 
     def pad_whole(self, image):
-        """The image with ``margin`` of its height and width added on each side.
+        """The image with ``faceless_margin`` of its height and width on each side.
 
         What stands in for a face crop when no face is found. The usual
         reason is a face that fills the frame, cut at the brows or the chin;
@@ -248,7 +317,8 @@ class FaceFinder:
         training.
         """
         height, width = np.shape(image)
-        rows, columns = round(height * self.margin), round(width * self.margin)
+        rows = round(height * self.faceless_margin)
+        columns = round(width * self.faceless_margin)
         return np.pad(image, ((rows, rows), (columns, columns)), mode="edge")
 
     def crop_box(self, box):

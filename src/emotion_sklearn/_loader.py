@@ -83,7 +83,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         ``"haar"`` and ``"lbp"`` are ``FaceFinder(detector=...)`` with its
         defaults; ``None`` keeps the central crop of every image.
         An image without a face found is used whole, with the finder's
-        ``margin`` added around it by repeating its edges (a face that fills
+        ``faceless_margin`` added around it by repeating its edges (a face that fills
         the frame, cut at the chin or forehead, is the usual reason, and this
         frames it as a found face is framed), and counted in a
         :class:`NoFaceFoundWarning`. Each file's faces are found once a
@@ -350,7 +350,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
     def _crop_fraction(self, face_finder):
         # With a face finder, the fallback for an image without a face is
-        # the whole image (with the finder's margin: FaceFinder.pad_whole).
+        # the whole image (with the finder's faceless_margin: pad_whole).
         return 1.0 if face_finder is not None else self.crop_fraction
 
     def _load_files(self, paths, image_size, face_finder):
@@ -372,7 +372,9 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
 # What happened to the images a NoFaceFoundWarning counts, when they were
 # loaded: FaceFinder.pad_whole framed them.
-READ_WHOLE = "they were read whole, with the face finder's margin around them."
+READ_WHOLE = (
+    "they were read whole, with the face finder's faceless_margin around them."
+)
 
 
 class NoFaceFoundWarning(UserWarning):
