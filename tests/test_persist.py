@@ -158,6 +158,50 @@ def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(
     assert older.named_steps["cnn"].get_params()[parameter] == made_with
 
 
+def _loader_of(manifest):
+    (load,) = [step for step in manifest["steps"] if step["name"] == "load"]
+    return load
+
+
+def test_a_named_detector_loads_as_the_finder_it_meant_when_saved(
+    saved_parts, tmp_path
+):
+    manifest = json.loads(saved_parts["manifest.json"])
+    load = _loader_of(manifest)
+    assert load["params"]["face_finder"] == "haar"
+    same = load_model(zip_parts(saved_parts, tmp_path / "same.esk"))
+    assert same.get_params()["load__face_finder"] == "haar"
+    # A file written when "haar" meant other settings keeps those.
+    load["face_finder"]["dict"]["margin"] = 0.3
+    parts = with_manifest(saved_parts, manifest)
+    older = load_model(zip_parts(parts, tmp_path / "older.esk"))
+    assert older.get_params()["load__face_finder"] == FaceFinder("haar", margin=0.3)
+
+
+def test_a_file_that_does_not_record_its_finder_gets_the_one_of_that_time(
+    saved_parts, tmp_path
+):
+    manifest = json.loads(saved_parts["manifest.json"])
+    del _loader_of(manifest)["face_finder"]
+    parts = with_manifest(saved_parts, manifest)
+    older = load_model(zip_parts(parts, tmp_path / "older.esk"))
+    finder = older.get_params()["load__face_finder"]
+    assert (finder.detector, finder.refine, finder.margin) == ("haar", None, 0.1)
+    assert finder.faceless_margin == 0.1
+
+
+def test_a_finder_older_than_its_settings_finds_as_it_did(saved_parts, tmp_path):
+    manifest = json.loads(saved_parts["manifest.json"])
+    load = _loader_of(manifest)
+    load["params"]["face_finder"] = {
+        "face_finder": {"dict": {"detector": "lbp", "margin": 0.3}}
+    }
+    parts = with_manifest(saved_parts, manifest)
+    older = load_model(zip_parts(parts, tmp_path / "older.esk"))
+    finder = older.get_params()["load__face_finder"]
+    assert (finder.refine, finder.margin, finder.faceless_margin) == (None, 0.3, 0.3)
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b"just some text\n", bytes(range(256)), pickle.dumps({"a": 1})],

@@ -58,6 +58,18 @@ _ADDED_PARAMETERS = {
 }
 
 
+# What a detector's name meant before files recorded the finder a loader
+# resolved it to: FaceFinder(name)'s settings then.
+_FINDER_BEFORE_RECORDING = {
+    "margin": 0.1,
+    "faceless_margin": 0.1,
+    "refine": None,
+    "detect_side": 160,
+    "min_face": 0.15,
+    "profiles": False,
+}
+
+
 class ModelFileError(ValueError):
     """A model file that cannot be read or trusted; the message says why."""
 
@@ -115,10 +127,18 @@ def _decode(value):
         if kind == "dict":
             return {k: _decode(v) for k, v in inner.items()}
         if kind == "face_finder":
-            params = _decode(inner)
-            return FaceFinder(params.pop("detector"), **params)
+            return _face_finder(_decode(inner))
         raise ModelFileError(f"unknown value kind {kind!r} in the model file")
     return value
+
+
+def _face_finder(settings):
+    # Settings added after files were written with a FaceFinder without them:
+    # those finders did not refine, and framed a photo without a face with
+    # the crop's margin.
+    settings.setdefault("refine", None)
+    settings.setdefault("faceless_margin", settings["margin"])
+    return FaceFinder(**settings)
 
 
 # -- steps ----------------------------------------------------------------------
@@ -138,6 +158,10 @@ def _describe_step(name, step, arrays):
         for key, value in step.get_params(deep=False).items()
     }
     described = {"name": name, "class": cls_path, "params": params}
+    if isinstance(step.get_params(deep=False).get("face_finder"), str):
+        # A detector's name means today's FaceFinder defaults, which may
+        # change: the file keeps the finder the model was trained with.
+        described["face_finder"] = _encode(step.resolved_face_finder().params(), name)
     if hasattr(step, "model_"):
         described["fitted"] = _network_state(name, step, arrays)
     config = getattr(step, "_sklearn_output_config", {}).get("transform")
@@ -177,6 +201,8 @@ def _rebuild_step(described, arrays, networks):
         **_ADDED_PARAMETERS.get(described["class"], {}),
         **{k: _decode(v) for k, v in described["params"].items()},
     }
+    if isinstance(params.get("face_finder"), str):
+        params["face_finder"] = _named_face_finder(params["face_finder"], described)
     step = _resolve(described["class"])(**params)
     if "output" in described:
         step.set_output(transform=described["output"])
@@ -185,6 +211,19 @@ def _rebuild_step(described, arrays, networks):
         if "network" in described["fitted"]:
             networks[described["name"]] = described["fitted"]["network"], step
     return step
+
+
+def _named_face_finder(detector, described):
+    """``detector``, or the finder it meant when the file was written if that differs.
+
+    A loader keeps finding faces as it did in training: a file whose
+    detector name now resolves to other settings gets its recorded finder.
+    """
+    if "face_finder" in described:
+        recorded = _face_finder(_decode(described["face_finder"]))
+    else:
+        recorded = FaceFinder(detector, **_FINDER_BEFORE_RECORDING)
+    return detector if recorded == FaceFinder(detector) else recorded
 
 
 def _restore_network(step, name, fitted, arrays):
@@ -298,6 +337,10 @@ def load_model(path):
     ModelFileError
         The file is not such a model, a part was altered (checksum mismatch),
         or it was written by a newer format version.
+
+    A loader that names its detector (``face_finder="haar"``) finds faces
+    as it did when the file was written: where the name now means other
+    :class:`FaceFinder` settings, the loaded loader gets the file's.
 
     Warns
     -----
