@@ -5,11 +5,11 @@ Usage::
     python benchmarks/bench_faces.py [--data DIR] [--n-images 2000] [--n-jobs 1]
 
 For each detector (OpenCV's Haar cascade with and without its profile
-fallback or the refining search, scikit-image's LBP cascade) prints the share of images where a face is
-found, per class and in all, and the images/s of ``ImageLoader(face_finder=...)``
-against the plain loader (central crop) over the same files in the same run,
-both single-threaded unless ``--n-jobs``. The detection cache is cleared before
-each timing, so every face is searched for.
+fallback or the refining search, scikit-image's LBP cascade) prints the share
+of images where a face is found, per class and in all, and the images/s of
+``ImageLoader(face_finder=...)`` against the plain loader (central crop) over
+the same files in the same run, both single-threaded unless ``--n-jobs``. The
+detection cache is cleared before each timing, so every face is searched for.
 """
 
 import argparse

@@ -372,9 +372,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
 # What happened to the images a NoFaceFoundWarning counts, when they were
 # loaded: FaceFinder.pad_whole framed them.
-READ_WHOLE = (
-    "they were read whole, with the face finder's faceless_margin around them."
-)
+READ_WHOLE = "they were read whole, with the face finder's faceless_margin around them."
 
 
 class NoFaceFoundWarning(UserWarning):
