@@ -109,7 +109,7 @@ def _encode(value, where):
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"dict": {k: _encode(v, where) for k, v in value.items()}}
     if isinstance(value, FaceFinder):
-        return {"face_finder": _encode(vars(value), where)}
+        return {"face_finder": _encode(value.params(), where)}
     raise ModelFileError(
         f"cannot store {where} = {value!r} safely (only numbers, strings, "
         "booleans, None, lists, tuples, string-keyed dicts and FaceFinder); "
@@ -158,7 +158,7 @@ def _describe_step(name, step, arrays):
         for key, value in step.get_params(deep=False).items()
     }
     described = {"name": name, "class": cls_path, "params": params}
-    if isinstance(step.get_params(deep=False).get("face_finder"), str):
+    if isinstance(params.get("face_finder"), str):
         # A detector's name means today's FaceFinder defaults, which may
         # change: the file keeps the finder the model was trained with.
         described["face_finder"] = _encode(step.resolved_face_finder().params(), name)
@@ -332,15 +332,15 @@ def load_model(path):
     ``allow_pickle=False``, and may name only the package's estimators, its
     pipelines and a few imbalanced-learn samplers.
 
+    A loader that names its detector (``face_finder="haar"``) finds faces
+    as it did when the file was written: where the name now means other
+    :class:`FaceFinder` settings, the loaded loader gets the file's.
+
     Raises
     ------
     ModelFileError
         The file is not such a model, a part was altered (checksum mismatch),
         or it was written by a newer format version.
-
-    A loader that names its detector (``face_finder="haar"``) finds faces
-    as it did when the file was written: where the name now means other
-    :class:`FaceFinder` settings, the loaded loader gets the file's.
 
     Warns
     -----
