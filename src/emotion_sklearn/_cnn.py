@@ -608,9 +608,7 @@ class EmotionCNNClassifier(ScikerasSeam):
 
         ``class_prior_boost`` then multiplies the named classes' shares.
         """
-        prior = target_prior(
-            self.class_prior, self.classes_, getattr(self, "class_frequencies_", None)
-        )
+        prior = target_prior(self.class_prior, self.classes_, self.class_frequencies_)
         boost = boost_factors(self.class_prior_boost, self.classes_)
         return reweighted(proba, self.trained_prior_, prior, boost)
 
