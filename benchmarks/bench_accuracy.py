@@ -15,9 +15,11 @@ Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
 the 10,459 images of the four default classes (``person_folds(5)``);
 ``source``, train on the news photos and test on every other image. With
 ``--stress``, each fitted model is also scored on its test images re-framed
-(a central 60% crop; zoomed out so the photo fills 60% of the frame, edges
-repeated; half resolution at JPEG quality 30; brightness and contrast up or
-down 30%), and the drop from the unaltered score is reported. Every split
+(a central 60% crop; the face cut from the eyes to the chin, as face
+databases crop it, 30% to 105% of the height of the face the package's finder
+finds and the middle 90% of its width; zoomed out so the photo fills 60% of the
+frame, edges repeated; half resolution at JPEG quality 30; brightness and
+contrast up or down 30%), and the drop from the unaltered score is reported. Every split
 reports balanced accuracy, macro-F1, recall and precision per class, and the
 macro one-vs-rest ROC AUC of the probabilities (how well they rank each class,
 whatever the decision rule).

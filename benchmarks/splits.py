@@ -5,8 +5,8 @@
 - ``source``: train on the news photos (``First_Last_0001.jpg`` names), test on
   every other image (film stills and others, about 618 of the four classes);
 - re-framing stress: a test fold's images changed as photos from elsewhere
-  differ: a tighter crop, a face that fills less of the frame, a small,
-  heavily compressed copy, other lighting.
+  differ: a tighter crop, a face cut from the eyes to the chin, a face that
+  fills less of the frame, a small, heavily compressed copy, other lighting.
 """
 
 import hashlib
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
+
+from emotion_sklearn import FaceFinder
 
 _NEWS_PHOTO = re.compile(r"_\d{4}\.\w+$")
 
@@ -59,6 +61,21 @@ def _central(image, fraction):
     return image.crop((left, upper, left + w, upper + h))
 
 
+def _eyes_to_chin(image):
+    # Face databases crop tightly around the eyes, nose and mouth. The face
+    # is where the package's finder puts it, or the central 60% of a photo
+    # it finds none in; the cut keeps 30% to 105% of the face's height and
+    # the middle 90% of its width, within the photo.
+    boxes = FaceFinder().find_largest(np.asarray(image))
+    if len(boxes):
+        x, y, w, h = boxes[0]
+    else:
+        w, h = 0.6 * image.width, 0.6 * image.height
+        x, y = (image.width - w) / 2, (image.height - h) / 2
+    cut = (x + 0.05 * w, y + 0.3 * h, x + 0.95 * w, y + 1.05 * h)
+    return image.crop(tuple(np.clip(cut, 0, [*image.size, *image.size])))
+
+
 def _zoom_out(image, fill):
     # The photo shrinks to ``fill`` of a frame whose border repeats its edges.
     pixels = np.asarray(image)
@@ -79,6 +96,7 @@ def _lighting(image, factor):
 
 REFRAMINGS = {
     "crop60": lambda im: (_central(im, 0.6), {}),
+    "eyes_to_chin": lambda im: (_eyes_to_chin(im), {}),
     "zoom_out60": lambda im: (_zoom_out(im, 0.6), {}),
     "half_jpeg30": _low_quality,
     "lighting+30%": lambda im: (_lighting(im, 1.3), {}),

@@ -12,7 +12,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils import Bunch
 
+from emotion_sklearn import FaceFinder
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+from PIL import Image
+from skimage.color import rgb2gray
+from skimage.data import astronaut
+
 from _helpers import tiny_cnn_params, toy_faces
 from bench_accuracy import (
     CLASSES,
@@ -29,7 +35,7 @@ from emotion_sklearn import EmotionCNNClassifier
 from read_priors import main as read_priors_main
 from read_priors import read as read_saved
 from read_priors import splits_in
-from splits import with_training_only_rows
+from splits import REFRAMINGS, reframed_paths, with_training_only_rows
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +257,25 @@ def test_a_bad_boost_on_the_command_line_is_refused(text, capsys):
     with pytest.raises(SystemExit):
         read_priors_main(["unused.npz", "--boost", text])
     assert "expected CLASS=FACTOR" in capsys.readouterr().err
+
+
+def test_every_reframing_writes_one_jpeg_per_photo_and_reuses_it(tmp_path):
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray((rgb2gray(astronaut()) * 255).astype(np.uint8)).save(photo)
+    for variant in REFRAMINGS:
+        (written,) = reframed_paths([photo], variant, tmp_path / "scratch")
+        assert Image.open(written).format == "JPEG"
+        stamp = Path(written).stat().st_mtime_ns
+        assert reframed_paths([photo], variant, tmp_path / "scratch")[0] == written
+        assert Path(written).stat().st_mtime_ns == stamp
+
+
+def test_eyes_to_chin_keeps_the_lower_face_the_finder_finds(tmp_path):
+    gray = Image.fromarray((rgb2gray(astronaut()) * 255).astype(np.uint8))
+    x, y, w, h = FaceFinder().find_largest(np.asarray(gray))[0]
+    cut, options = REFRAMINGS["eyes_to_chin"](gray)
+    assert options == {}
+    assert cut.size == (round(0.9 * w), round(0.75 * h))
+    # Its top row is the face's row at 30% of its height.
+    top = np.asarray(gray)[round(y + 0.3 * h), round(x + 0.05 * w) :][: cut.width]
+    np.testing.assert_array_equal(np.asarray(cut)[0], top)
