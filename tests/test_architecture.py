@@ -76,6 +76,7 @@ def test_a_seed_builds_the_same_weights_and_none_leaves_keras_to_draw():
 # rotation, shift and zoom share one layer.
 _AUGMENTATIONS = {
     "random_flip": (True, "RandomFlip"),
+    "random_top_cut": (0.3, "RandomTopCut"),
     "random_rotation": (10, "RandomAffine"),
     "random_shift": (0.1, "RandomAffine"),
     "random_zoom": (0.1, "RandomAffine"),

@@ -381,10 +381,12 @@ def test_random_augmentation_acts_in_training_only():
         random_blur=1.0,
         random_noise=0.05,
         random_erasing=0.5,
+        random_top_cut=0.3,
     )
     cnn = _cnn(random_state=0, **params).fit(X, y)
     assert augmentation_layer_names(cnn.model_) == [
         "RandomFlip",
+        "RandomTopCut",
         "RandomAffine",
         "RandomBrightness",
         "RandomContrast",
@@ -474,6 +476,7 @@ def test_weight_averaging_keeps_the_averaged_weights(early_stopping):
         ("random_blur", -1.0),
         ("random_noise", -0.1),
         ("random_erasing", 1.5),
+        ("random_top_cut", 1.5),
         ("weight_decay", -1e-4),
         ("class_prior", "balanced"),
         ("class_weight_exponent", 1.5),

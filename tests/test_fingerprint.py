@@ -146,6 +146,7 @@ def test_the_pass_through_list_names_every_layer_that_is_the_identity_at_predict
         random_blur=1.0,
         random_noise=0.05,
         random_erasing=0.5,
+        random_top_cut=0.5,
         dropout=0.3,
     )
     model = _architecture.build_model(cnn, seed=0)

@@ -7,6 +7,7 @@ from emotion_sklearn._layers import (
     FusedBatchNormalization,
     HistogramEqualization,
     RandomDownscale,
+    RandomTopCut,
     averaged_accuracy,
     member_crossentropy,
 )
@@ -81,6 +82,48 @@ def test_downscale_is_repeatable_with_a_seed_and_survives_saving(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert loaded.layers[-1].get_config()["factor"] == 0.6
+
+
+def _row_numbers(n=64, side=20):
+    rows = np.arange(side, dtype=np.float32).reshape(1, side, 1, 1)
+    return np.broadcast_to(rows, (n, side, side, 1)).copy()
+
+
+def test_top_cut_repeats_the_first_row_kept_or_frames_the_cut_alone():
+    x = _row_numbers()
+    out = np.asarray(RandomTopCut(1.0, seed=0)(x, training=True))
+    column = out[:, :, 10, 0]
+    # Every image loses 15% to 35% of its top rows (3 to 7 of 20).
+    assert ((column[:, 0] >= 3 - 1e-4) & (column[:, 0] <= 7 + 1e-4)).all()
+    assert (np.diff(column, axis=1) >= -1e-4).all()
+    # About half keep the rows below the cut in place; the others show the
+    # cut alone, stretched over the frame, its last row repeated below it.
+    in_place = np.isclose(column[:, 10:], np.arange(10, 20)).all(axis=1)
+    assert 0.3 < in_place.mean() < 0.7
+    alone = column[~in_place]
+    assert (alone[:, 10] > 10).all() and np.allclose(alone[:, -1], 19)
+    # Columns stay the same: the cut moves rows only.
+    np.testing.assert_allclose(out, out[:, :, :1].repeat(20, axis=2), atol=1e-5)
+
+
+def test_top_cut_cuts_the_rate_asked_and_nothing_outside_training():
+    x = _row_numbers(400)
+    out = np.asarray(RandomTopCut(0.3, seed=1)(x, training=True))
+    changed = np.abs(out - x).max(axis=(1, 2, 3)) > 1e-4
+    assert 0.22 < changed.mean() < 0.38
+    np.testing.assert_array_equal(RandomTopCut(0.3, seed=1)(x), x)
+    np.testing.assert_array_equal(RandomTopCut(0.0)(x, training=True), x)
+
+
+def test_top_cut_is_repeatable_with_a_seed_and_survives_saving(tmp_path):
+    x = _row_numbers(16)
+    first = RandomTopCut(0.5, seed=3)(x, training=True)
+    np.testing.assert_array_equal(RandomTopCut(0.5, seed=3)(x, training=True), first)
+    inputs = keras.Input(shape=(20, 20, 1))
+    model = keras.Model(inputs, RandomTopCut(0.5, cut=(0.1, 0.2), seed=3)(inputs))
+    model.save(tmp_path / "m.keras")
+    config = keras.saving.load_model(tmp_path / "m.keras").layers[-1].get_config()
+    assert (config["rate"], config["cut"], config["margin"]) == (0.5, [0.1, 0.2], 0.1)
 
 
 @pytest.mark.parametrize("bins", [16, 64])

@@ -46,6 +46,7 @@ PIPELINES = {
         "cnn__random_blur": 1.0,
         "cnn__random_noise": 0.05,
         "cnn__random_erasing": 0.5,
+        "cnn__random_top_cut": 0.5,
     },
     "smote_and_lbp_faces": {
         "resample": SMOTE(k_neighbors=3),

@@ -19,6 +19,7 @@ from ._layers import (
     HistogramEqualization,
     ImageStandardization,
     RandomDownscale,
+    RandomTopCut,
     averaged_accuracy,
     member_crossentropy,
 )
@@ -206,6 +207,9 @@ def _augmentation_layers(cnn, x, seeds):
     # blurs it.
     if cnn.random_flip:
         x = keras.layers.RandomFlip("horizontal", seed=seeds.draw())(x)
+    if cnn.random_top_cut:
+        # Before rotation, shift and zoom: a cut face is moved like any other.
+        x = RandomTopCut(cnn.random_top_cut, seed=seeds.draw())(x)
     zoom = zoom_range(cnn.random_zoom)
     if cnn.random_rotation or cnn.random_shift or any(zoom):
         x = RandomAffine(

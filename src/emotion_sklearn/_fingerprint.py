@@ -68,6 +68,7 @@ _PASS_THROUGH_AT_PREDICT = frozenset(
         "RandomFlip",
         "RandomGaussianBlur",
         "RandomRotation",
+        "RandomTopCut",
         "RandomTranslation",
         "RandomZoom",
     }

@@ -147,6 +147,112 @@ class RandomDownscale(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
+class RandomTopCut(keras.layers.Layer):
+    """Training faces cut from the eyes down, as face databases crop them.
+
+    A share ``rate`` of each batch's images lose the top ``cut`` of their
+    height (drawn per image), the rows above the cut repeating its first row,
+    as the loader repeats the edges of a photo whose face's square reaches past
+    it (where the cascade finds a face in such a cut, its box reaches above
+    the photo). Half of those are then shown as the loader shows a photo it
+    finds no face in: the cut alone, in the middle of the frame with
+    ``margin`` of its side repeated around it. Images pass unchanged outside
+    training.
+
+    Parameters
+    ----------
+    rate : float in [0, 1]
+        Share of training images cut.
+    cut : tuple of (float, float), default=(0.15, 0.35)
+        Range of the share of the height cut off the top: the forehead and
+        brows, down to the eyes.
+    margin : float, default=0.1
+        The loader's ``faceless_margin`` on each side of the cut shown alone.
+    seed : int or None, default=None
+    **kwargs : dict
+        Passed on to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn._layers import RandomTopCut
+    >>> rows = np.arange(8, dtype="float32").reshape(1, 8, 1, 1)
+    >>> x = np.repeat(np.repeat(rows, 4, axis=0), 8, axis=2)
+    >>> bool(np.array_equal(np.asarray(RandomTopCut(1.0, seed=0)(x)), x))
+    True
+    >>> cut = np.asarray(RandomTopCut(1.0, seed=0)(x, training=True))
+    >>> bool((cut[:, 0] >= 1).all())  # no image keeps its top row
+    True
+    """
+
+    def __init__(self, rate, cut=(0.15, 0.35), margin=0.1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.cut = tuple(cut)
+        self.margin = margin
+        self.seed = seed
+        self._generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or not self.rate:
+            return inputs
+        n_images = keras.ops.shape(inputs)[0]
+        height, width = inputs.shape[1], inputs.shape[2]
+
+        def uniform(low, high):
+            return keras.random.uniform((n_images,), low, high, seed=self._generator)
+
+        share = uniform(*self.cut)
+        cut = uniform(0.0, 1.0) < self.rate
+        alone = cut & (uniform(0.0, 1.0) < 0.5)
+        first_row = keras.ops.where(cut, keras.ops.floor(share * height), 0.0)
+        rows = keras.ops.maximum(
+            keras.ops.arange(height, dtype="float32")[None, :], first_row[:, None]
+        )
+        smeared = tf.gather(inputs, keras.ops.cast(rows, "int32"), axis=1, batch_dims=1)
+        return keras.ops.image.affine_transform(
+            smeared,
+            self._framing(share, alone, height, width),
+            interpolation="bilinear",
+            fill_mode="nearest",
+        )
+
+    def _framing(self, share, alone, height, width):
+        """Keras' 8 numbers per image: the cut, with its margin, fills the frame."""
+        zoom = keras.ops.where(
+            alone, keras.ops.minimum((1 - share) * (1 + 2 * self.margin), 1.0), 1.0
+        )
+        centre_x, centre_y = (width - 1) / 2, (height - 1) / 2
+        cut_centre = keras.ops.where(alone, (1 + share) / 2 * (height - 1), centre_y)
+        zeros = keras.ops.zeros_like(zoom)
+        return keras.ops.stack(
+            [
+                zoom,
+                zeros,
+                centre_x - zoom * centre_x,
+                zeros,
+                zoom,
+                cut_centre - zoom * centre_y,
+                zeros,
+                zeros,
+            ],
+            axis=1,
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "cut": list(self.cut),
+            "margin": self.margin,
+            "seed": self.seed,
+        }
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
 class HistogramEqualization(keras.layers.Layer):
     """Each image's grey levels spread evenly over [0, 1] (histogram equalisation).
 
