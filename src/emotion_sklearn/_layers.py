@@ -205,17 +205,25 @@ class RandomTopCut(keras.layers.Layer):
         share = uniform(*self.cut)
         cut = uniform(0.0, 1.0) < self.rate
         alone = cut & (uniform(0.0, 1.0) < 0.5)
-        first_row = keras.ops.where(cut, keras.ops.floor(share * height), 0.0)
+        # Only the cut faces are gathered, smeared and resampled; the others
+        # pass as they are. Resampling every face, most by the identity map,
+        # took 5% of a training step.
+        cutting = tf.where(cut)
+        first_row = tf.gather_nd(keras.ops.floor(share * height), cutting)
         rows = keras.ops.maximum(
             keras.ops.arange(height, dtype="float32")[None, :], first_row[:, None]
         )
-        smeared = tf.gather(inputs, keras.ops.cast(rows, "int32"), axis=1, batch_dims=1)
-        return keras.ops.image.affine_transform(
-            smeared,
-            self._framing(share, alone, height, width),
-            interpolation="bilinear",
-            fill_mode="nearest",
+        smeared = tf.gather(
+            tf.gather_nd(inputs, cutting),
+            keras.ops.cast(rows, "int32"),
+            axis=1,
+            batch_dims=1,
         )
+        framing = tf.gather_nd(self._framing(share, alone, height, width), cutting)
+        moved = keras.ops.image.affine_transform(
+            smeared, framing, interpolation="bilinear", fill_mode="nearest"
+        )
+        return tf.tensor_scatter_nd_update(inputs, cutting, moved)
 
     def _framing(self, share, alone, height, width):
         """Keras' 8 numbers per image: the cut, with its margin, fills the frame."""
