@@ -6,6 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ._affine import input_coordinates
+
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
 class FusedBatchNormalization(keras.layers.Layer):
@@ -230,21 +232,12 @@ class RandomTopCut(keras.layers.Layer):
         zoom = keras.ops.where(
             alone, keras.ops.minimum((1 - share) * (1 + 2 * self.margin), 1.0), 1.0
         )
-        centre_x, centre_y = (width - 1) / 2, (height - 1) / 2
+        centre_y = (height - 1) / 2
         cut_centre = keras.ops.where(alone, (1 + share) / 2 * (height - 1), centre_y)
-        zeros = keras.ops.zeros_like(zoom)
-        return keras.ops.stack(
-            [
-                zoom,
-                zeros,
-                centre_x - zoom * centre_x,
-                zeros,
-                zoom,
-                cut_centre - zoom * centre_y,
-                zeros,
-                zeros,
-            ],
-            axis=1,
+        still = keras.ops.zeros_like(zoom)
+        # Shifting by -(cut_centre - centre) puts the cut's centre mid-frame.
+        return input_coordinates(
+            still, still, centre_y - cut_centre, zoom, height, width
         )
 
     def compute_output_shape(self, input_shape):
