@@ -26,7 +26,12 @@ def test_architecture_parameters_shape_the_network():
 
 @pytest.mark.parametrize(
     ("counts", "filters"),
-    [(1, [8, 16]), (3, [8, 8, 8, 16, 16, 16]), ((1, 2), [8, 16, 16])],
+    [
+        (1, [8, 16]),
+        (3, [8, 8, 8, 16, 16, 16]),
+        ((1, 2), [8, 16, 16]),
+        ((1,), [8, 16]),
+    ],
 )
 def test_convolutions_per_block_sets_each_blocks_depth(counts, filters):
     cnn = _spec(n_blocks=2, filters=8, convolutions_per_block=counts)
@@ -37,7 +42,7 @@ def test_convolutions_per_block_sets_each_blocks_depth(counts, filters):
 
 
 @pytest.mark.parametrize(
-    "counts", [(1,), (1, 2, 2), (0, 2), (1, 2.0), (True, 2), [1, 2], 0]
+    "counts", [(), (1, 2, 2), (0, 2), (1, 2.0), (True, 2), [1, 2], 0]
 )
 def test_a_bad_convolutions_per_block_is_named(counts):
     X = np.zeros((6, 64), dtype=np.float32)
@@ -47,6 +52,16 @@ def test_a_bad_convolutions_per_block_is_named(counts):
     )
     with pytest.raises(ValueError, match="'convolutions_per_block' parameter"):
         cnn.fit(X, y)
+
+
+def test_a_short_convolutions_per_block_goes_on_with_its_last_count():
+    cnn = _spec(n_blocks=3, filters=8, convolutions_per_block=(1, 2))
+    conv = [
+        layer.filters
+        for layer in build_model(cnn, seed=0).layers
+        if type(layer).__name__ == "Conv2D"
+    ]
+    assert conv == [8, 16, 16, 32, 32]
 
 
 def test_the_model_maps_pixel_rows_to_class_probabilities():

@@ -87,6 +87,9 @@ def zoom_range(random_zoom):
 def block_convolutions(cnn):
     """Convolutions in each of ``cnn``'s blocks, from ``convolutions_per_block``.
 
+    A tuple gives the counts of the first blocks; its last count goes on for
+    the blocks after it, so that one default fits any ``n_blocks``.
+
     Parameters
     ----------
     cnn : EmotionCNNClassifier
@@ -101,24 +104,24 @@ def block_convolutions(cnn):
     --------
     >>> from emotion_sklearn import EmotionCNNClassifier
     >>> from emotion_sklearn._architecture import block_convolutions
-    >>> block_convolutions(EmotionCNNClassifier(n_blocks=3))
+    >>> block_convolutions(EmotionCNNClassifier(n_blocks=3, convolutions_per_block=2))
     (2, 2, 2)
-    >>> cnn = EmotionCNNClassifier(n_blocks=3, convolutions_per_block=(1, 2, 2))
+    >>> cnn = EmotionCNNClassifier(n_blocks=4, convolutions_per_block=(1, 2))
     >>> block_convolutions(cnn)
-    (1, 2, 2)
+    (1, 2, 2, 2)
     """
     counts = cnn.convolutions_per_block
     if not isinstance(counts, tuple):
         return (counts,) * cnn.n_blocks
-    if len(counts) != cnn.n_blocks or not all(
+    if not 1 <= len(counts) <= cnn.n_blocks or not all(
         isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in counts
     ):
         raise ValueError(
             "The 'convolutions_per_block' parameter of EmotionCNNClassifier must "
-            "be an int >= 1 or a tuple of n_blocks such ints (n_blocks="
+            "be an int >= 1 or a tuple of 1 to n_blocks such ints (n_blocks="
             f"{cnn.n_blocks}). Got {counts!r} instead."
         )
-    return counts
+    return counts + counts[-1:] * (cnn.n_blocks - len(counts))
 
 
 def build_model(cnn, seed):

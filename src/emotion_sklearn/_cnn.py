@@ -78,10 +78,10 @@ class EmotionCNNClassifier(ScikerasSeam):
     kernel_size : int, default=3
         Side of the square convolution kernels.
     convolutions_per_block : int or tuple of int, default=2
-        Convolutions in each block, or one count per block (``n_blocks`` of
-        them): ``(1, 2, 2, 2, 2)`` with ``n_blocks=5`` skips the first
-        block's second convolution, the most costly one, which works on the
-        full-size image.
+        Convolutions in each block, or the counts of the first blocks, the
+        last count going on for the blocks after them: ``(1, 2)`` skips the
+        first block's second convolution, the most costly one, which works on
+        the full-size image, whatever ``n_blocks`` is.
     dropout : float, default=0.3
         Dropout rate of the features the softmax reads (after the pooling,
         or after the dense layer when there is one).
