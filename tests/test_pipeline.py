@@ -41,7 +41,7 @@ def test_steps_and_defaults():
     assert cnn.random_flip and cnn.flip_test_time and cnn.test_time_crop == 0.9
     assert cnn.class_weight == "balanced" and cnn.class_weight_exponent == 0.5
     assert cnn.class_weight_mode == "resample"
-    assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 25
+    assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 22
     assert not cnn.early_stopping and cnn.lr_schedule == "cosine"
     # One recipe: the pipeline's steps are their classes' defaults, but for
     # the one setting that names a label.

@@ -51,7 +51,7 @@ class EmotionCNNClassifier(ScikerasSeam):
     and a softmax follow.
 
     The defaults are the package's recommended recipe: one network of four
-    blocks (16 to 128 filters) trained for a fixed 25 epochs with AdamW and
+    blocks (16 to 128 filters) trained for a fixed 22 epochs with AdamW and
     a cosine learning rate, the rare classes' images repeated as often as
     balanced class weights to the power 0.5 say, each training image
     mirrored, rotated, shifted, zoomed (in more than out) and lit
@@ -185,7 +185,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         Shift and scale each image to mean 0 and standard deviation 1 inside
         the network, after augmentation, when training and predicting alike:
         a photo's overall brightness and contrast then do not matter.
-    epochs : int, default=25
+    epochs : int, default=22
         Maximum passes over the training rows (with ``class_weight_mode=
         "resample"``, over the rows and their repeats).
     batch_size : int, default=64
@@ -390,7 +390,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         random_erasing=0.0,
         histogram_equalization=False,
         image_standardization=True,
-        epochs=25,
+        epochs=22,
         batch_size=64,
         class_weight="balanced",
         class_weight_exponent=0.5,

@@ -36,7 +36,7 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     - ``resample``: ``"passthrough"``; put an imbalanced-learn sampler here
       (``RandomOverSampler()``), it acts at fit time only;
     - ``cnn``: :class:`EmotionCNNClassifier`, one network of four
-      convolution blocks (16 to 128 filters), 25 epochs of AdamW with a cosine
+      convolution blocks (16 to 128 filters), 22 epochs of AdamW with a cosine
       learning rate, the rare classes' images repeated as often as balanced
       class weights to the power 0.5 say (``class_weight_mode``), each training
       image flipped, rotated, shifted, zoomed (in more than out) and lit
