@@ -88,7 +88,8 @@ def block_convolutions(cnn):
     """Convolutions in each of ``cnn``'s blocks, from ``convolutions_per_block``.
 
     A tuple gives the counts of the first blocks; its last count goes on for
-    the blocks after it, so that one default fits any ``n_blocks``.
+    the blocks after it, so that one setting fits every ``n_blocks`` a grid
+    search tries.
 
     Parameters
     ----------
