@@ -145,6 +145,7 @@ def test_a_manifest_naming_another_class_is_refused(saved_parts, tmp_path):
         ("test_time_crop", 0.9, 1.0),
         ("convolutions_per_block", 2, 2),
         ("class_weight_mode", "resample", "reweight"),
+        ("random_top_cut", 0.3, 0.0),
     ],
 )
 def test_a_file_older_than_a_parameter_loads_with_the_value_it_was_made_with(

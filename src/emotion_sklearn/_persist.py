@@ -47,13 +47,15 @@ _VERSIONED = (
 
 
 # Parameters added to a class after files were written without them, with
-# the value that gives those files' predictions (a missing parameter would
-# otherwise take today's default).
+# the value those files were made with, which gives their predictions and
+# describes their training (a missing parameter would otherwise take today's
+# default).
 _ADDED_PARAMETERS = {
     "emotion_sklearn.EmotionCNNClassifier": {
         "test_time_crop": 1.0,
         "convolutions_per_block": 2,
         "class_weight_mode": "reweight",
+        "random_top_cut": 0.0,
     },
 }
 
