@@ -5,13 +5,15 @@ import math
 import keras
 from keras import ops
 
+from ._random_layer import SeededRandomLayer
+
 # The fills RandomAffine offers (Keras' affine_transform also has "mirror");
 # EmotionCNNClassifier's fill_mode is checked against the same set.
 FILL_MODES = ("reflect", "nearest", "constant", "wrap")
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
-class RandomAffine(keras.layers.Layer):
+class RandomAffine(SeededRandomLayer):
     """Rotate, shift and zoom each training image at random, resampling it once.
 
     The draws are those of Keras' ``RandomRotation``, ``RandomTranslation``
@@ -54,13 +56,11 @@ class RandomAffine(keras.layers.Layer):
     """
 
     def __init__(self, rotation, shift, zoom, fill_mode="reflect", seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.rotation = rotation
         self.shift = shift
         self.zoom = tuple(zoom)
         self.fill_mode = fill_mode
-        self.seed = seed
-        self._generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs, training=False):
         if not training:
@@ -75,17 +75,10 @@ class RandomAffine(keras.layers.Layer):
 
     def _draw(self, n_images, height, width):
         """Per image: angle (radians), shift right and down (pixels), zoom."""
-
-        def uniform(low, high):
-            return keras.random.uniform((n_images,), low, high, seed=self._generator)
-
-        angle = uniform(-1.0, 1.0) * (self.rotation * math.pi / 180)
-        shift_x = uniform(-1.0, 1.0) * (self.shift * width)
-        shift_y = uniform(-1.0, 1.0) * (self.shift * height)
-        return angle, shift_x, shift_y, 1.0 + uniform(*self.zoom)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        angle = self._uniform(n_images, -1.0, 1.0) * (self.rotation * math.pi / 180)
+        shift_x = self._uniform(n_images, -1.0, 1.0) * (self.shift * width)
+        shift_y = self._uniform(n_images, -1.0, 1.0) * (self.shift * height)
+        return angle, shift_x, shift_y, 1.0 + self._uniform(n_images, *self.zoom)
 
     def get_config(self):
         return {
@@ -94,7 +87,6 @@ class RandomAffine(keras.layers.Layer):
             "shift": self.shift,
             "zoom": list(self.zoom),
             "fill_mode": self.fill_mode,
-            "seed": self.seed,
         }
 
 

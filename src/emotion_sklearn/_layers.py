@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._affine import input_coordinates
+from ._random_layer import SeededRandomLayer
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
@@ -90,7 +91,7 @@ class FusedBatchNormalization(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
-class RandomDownscale(keras.layers.Layer):
+class RandomDownscale(SeededRandomLayer):
     """Training images shrunk by a random factor and resized back to their size.
 
     Each image of a batch is shown at one of five resolutions from ``1 -
@@ -121,10 +122,8 @@ class RandomDownscale(keras.layers.Layer):
     """
 
     def __init__(self, factor, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.factor = factor
-        self.seed = seed
-        self._generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs, training=False):
         if not training or not self.factor:
@@ -141,15 +140,12 @@ class RandomDownscale(keras.layers.Layer):
         stacked = tf.stack(versions, axis=1)
         return tf.gather(stacked, choice, axis=1, batch_dims=1)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
+        return {**super().get_config(), "factor": self.factor}
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
-class RandomTopCut(keras.layers.Layer):
+class RandomTopCut(SeededRandomLayer):
     """Training faces cut from the eyes down, as face databases crop them.
 
     A share ``rate`` of each batch's images lose the top ``cut`` of their
@@ -188,25 +184,19 @@ class RandomTopCut(keras.layers.Layer):
     """
 
     def __init__(self, rate, cut=(0.15, 0.35), margin=0.1, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.rate = rate
         self.cut = tuple(cut)
         self.margin = margin
-        self.seed = seed
-        self._generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs, training=False):
         if not training or not self.rate:
             return inputs
         n_images = keras.ops.shape(inputs)[0]
         height, width = inputs.shape[1], inputs.shape[2]
-
-        def uniform(low, high):
-            return keras.random.uniform((n_images,), low, high, seed=self._generator)
-
-        share = uniform(*self.cut)
-        cut = uniform(0.0, 1.0) < self.rate
-        alone = cut & (uniform(0.0, 1.0) < 0.5)
+        share = self._uniform(n_images, *self.cut)
+        cut = self._uniform(n_images, 0.0, 1.0) < self.rate
+        alone = cut & (self._uniform(n_images, 0.0, 1.0) < 0.5)
         # Only the cut faces are gathered, smeared and resampled; the others
         # pass as they are. Resampling every face, most by the identity map,
         # took 5% of a training step.
@@ -240,16 +230,12 @@ class RandomTopCut(keras.layers.Layer):
             still, still, centre_y - cut_centre, zoom, height, width
         )
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         return {
             **super().get_config(),
             "rate": self.rate,
             "cut": list(self.cut),
             "margin": self.margin,
-            "seed": self.seed,
         }
 
 
