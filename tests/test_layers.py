@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from skimage.exposure import equalize_hist
 
+from emotion_sklearn import FaceFinder
 from emotion_sklearn._layers import (
     FusedBatchNormalization,
     HistogramEqualization,
@@ -124,6 +125,12 @@ def test_top_cut_is_repeatable_with_a_seed_and_survives_saving(tmp_path):
     model.save(tmp_path / "m.keras")
     config = keras.saving.load_model(tmp_path / "m.keras").layers[-1].get_config()
     assert (config["rate"], config["cut"], config["margin"]) == (0.5, [0.1, 0.2], 0.1)
+
+
+def test_top_cut_frames_a_cut_alone_as_the_default_finder_frames_a_faceless_photo():
+    # The network builds the layer with its default margin; a change to the
+    # finder's default faceless_margin must move it too.
+    assert RandomTopCut(0.3).margin == FaceFinder().faceless_margin
 
 
 @pytest.mark.parametrize("bins", [16, 64])
