@@ -14,10 +14,10 @@ from emotion_sklearn.datasets import (
 def small_subset(n_per_class=60, random_state=0):
     """A few hundred images, every class present: paths, labels and people.
 
-    Reads a local copy where :func:`find_facial_expressions` finds one (the
-    checkout's ``../shared/data/facial_expressions``), else fetches the data.
+    Reads a local copy where :func:`find_facial_expressions` finds one
+    (``$EMOTION_SKLEARN_DATASET`` or the data home), else fetches the data.
     """
-    root = find_facial_expressions(Path(__file__).resolve().parent)
+    root = find_facial_expressions()
     faces = load_facial_expressions(root) if root else fetch_facial_expressions()
     rng = np.random.default_rng(random_state)
     picked = np.concatenate(

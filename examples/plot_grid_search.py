@@ -63,10 +63,10 @@ ax.set_xlabel("balanced accuracy on held-out people")
 ax.legend(loc="lower right")
 
 # %%
-# The refitted best pipeline takes image paths, and saves and loads with joblib
-# (a joblib file runs code when loaded: load only files you trust).
-import joblib
+# The refitted best pipeline takes image paths, and saves to a file that runs
+# no code when it is loaded.
+from emotion_sklearn import load_model, save_model
 
-path = f"{mkdtemp()}/best.joblib"
-joblib.dump(search.best_estimator_, path)
-print(joblib.load(path).predict(paths[:5]))
+path = f"{mkdtemp()}/best.esk"
+save_model(search.best_estimator_, path)
+print(load_model(path).predict(paths[:5]))

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from emotion_sklearn import make_emotion_pipeline, save_model
-from emotion_sklearn._commands import (
+from emotion_sklearn.cli._commands import (
     _fit_from_pixels,
     decode_with_progress,
     loading_steps,
@@ -30,7 +30,7 @@ DEFAULT_OUT = ROOT / "src" / "emotion_sklearn" / "pretrained" / "emotion_cnn.esk
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=find_facial_expressions(ROOT))
+    parser.add_argument("--data", type=Path, default=find_facial_expressions())
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 

@@ -18,12 +18,12 @@ def real_data_dir():
     """
     from emotion_sklearn.datasets import find_facial_expressions
 
-    folder = find_facial_expressions(os.path.dirname(__file__))
+    folder = find_facial_expressions()
     if folder is None:
         pytest.fail(
-            "the real dataset is not beside this checkout "
-            "(../shared/data/facial_expressions) nor at $EMOTION_SKLEARN_DATASET; "
-            "run with -m 'not real_data' to leave its tests out"
+            "the real dataset is not at $EMOTION_SKLEARN_DATASET (the README's "
+            "test command sets it to ../shared/data/facial_expressions) nor in "
+            "the data home; run with -m 'not real_data' to leave its tests out"
         )
     return folder
 

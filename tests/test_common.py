@@ -1,5 +1,12 @@
 """scikit-learn's estimator checks on every estimator of the package, and
-imbalanced-learn's on the sampler."""
+imbalanced-learn's on the sampler.
+
+The objects that group a classifier's settings (Optimizer, Augmentation,
+EarlyStopping, TestTimeAugmentation, ClassPrior) and FaceFinder are
+BaseEstimators for get_params/set_params and parameter validation only: they
+have no fit, so the estimator checks do not apply; the tests of each check
+that they clone, validate and search through ``__``.
+"""
 
 import pytest
 from imblearn.utils.estimator_checks import (
@@ -8,7 +15,12 @@ from imblearn.utils.estimator_checks import (
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from _helpers import tiny_cnn_params
-from emotion_sklearn import EmotionCNNClassifier, ImageLoader, RotationAugmenter
+from emotion_sklearn import (
+    EmotionCNNClassifier,
+    ImageLoader,
+    TemperedOverSampler,
+    TestTimeAugmentation,
+)
 
 # Generic checks feed rows of any length (3, 4, 10 columns...): read them as
 # one-pixel-high strips with image_size=(1, -1) so every code path still runs.
@@ -18,19 +30,16 @@ _TINY_CNN = {
     "epochs": 1,
     "early_stopping": False,
     "random_state": 0,
-    # Off here to keep the checks fast; test_cnn.py covers both.
-    "random_flip": False,
-    "flip_test_time": False,
+    # Off here to keep the checks fast; tests/network covers both.
+    "augmentation": False,
+    "test_time_augmentation": TestTimeAugmentation(flip=False),
 }
 ESTIMATORS = [
     ImageLoader(image_size=(1, 4), input_size=(1, -1)),
-    RotationAugmenter(image_size=(1, -1), orientations=("flip_horizontal",)),
     EmotionCNNClassifier(**_TINY_CNN),
-    # Several networks change the Keras model's output and loss, and weighted
-    # losses are the other way class weights act: check those paths.
-    EmotionCNNClassifier(
-        **{**_TINY_CNN, "n_networks": 2, "class_weight_mode": "reweight"}
-    ),
+    # Several networks change the Keras model's output and loss: check that
+    # path, with the network's own augmentation on.
+    EmotionCNNClassifier(**{**_TINY_CNN, "n_networks": 2, "augmentation": True}),
 ]
 
 _TINY_NET = (
@@ -42,12 +51,11 @@ _TINY_NET = (
 # Each entry: check name -> why it is expected to fail.
 EXPECTED_FAILED_CHECKS = {
     "ImageLoader": {},
-    "RotationAugmenter": {},
     "EmotionCNNClassifier": {
         "check_estimator_tags_renamed": (
             "scikeras 0.13's BaseWrapper defines _more_tags without "
-            "__sklearn_tags__; our subclass defines __sklearn_tags__ (test_cnn.py "
-            "checks the tags themselves)."
+            "__sklearn_tags__; our subclass defines __sklearn_tags__ "
+            "(tests/network/test_classifier.py checks the tags themselves)."
         ),
         "check_mixin_order": (
             "scikeras 0.13's KerasClassifier lists ClassifierMixin after "
@@ -60,11 +68,7 @@ EXPECTED_FAILED_CHECKS = {
         "check_classifiers_train": _TINY_NET,
         "check_classifiers_train(readonly_memmap=True)": _TINY_NET,
         "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": _TINY_NET,
-        "check_class_weight_classifiers": (
-            f"{_TINY_NET} With class_weight_mode='resample' (the default) the "
-            "check's class weights, ten million times apart, are refused with a "
-            "ValueError: the instance with 'reweight' runs the check through."
-        ),
+        "check_class_weight_classifiers": _TINY_NET,
     },
 }
 
@@ -78,13 +82,20 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+# imbalanced-learn's checks include scikit-learn's, as they apply to samplers
+# (a sampler, like RandomOverSampler, copies rows of any dtype).
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @parametrize_with_sampler_checks(
-    [RotationAugmenter(image_size=(1, -1), orientations=("flip_horizontal",))],
+    [TemperedOverSampler(random_state=0)],
     expected_failed_checks=lambda est: {
-        "check_samplers_pandas_sparse": (
-            "pixel rows are dense: sparse input, pandas' sparse columns included, "
-            "is refused with a TypeError (check_estimator_sparse_tag checks that)."
+        "check_samplers_fit_resample": (
+            "the check expects an over-sampler to bring every class up to the "
+            "largest; this one stops short of that by design (exponent=0.5), "
+            "and its tests check the counts it reaches."
+        ),
+        "check_samplers_sampling_strategy_fit_resample": (
+            "the check sets sampling_strategy, which this sampler derives from "
+            "its exponent instead of taking as a parameter."
         ),
     },
 )

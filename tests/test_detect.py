@@ -69,14 +69,36 @@ def test_one_row_per_face_with_box_label_and_probabilities(model, photos):
     assert faces["source"].tolist() == [photos[0], photos[1], photos[1], photos[2]]
     assert faces["face"].tolist() == [0, 0, 1, 0]
     assert faces["face_found"].tolist() == [True, True, True, False]
-    np.testing.assert_allclose(faces[CLASSES].sum(axis=1), 1, rtol=1e-5)
-    assert (faces["label"] == faces[CLASSES].idxmax(axis=1)).all()
+    found = faces[faces["face_found"]]
+    np.testing.assert_allclose(found[CLASSES].sum(axis=1), 1, rtol=1e-5)
+    assert (found["label"] == found[CLASSES].idxmax(axis=1)).all()
     # The group's two faces are side by side, each in its own half.
     first, second = sorted(faces.loc[faces.source == photos[1], "x"])
     assert first < 512 <= second
-    # No face: the whole image is the box.
+    # No face: the whole image is the box, and no emotion is read into it.
     blank = faces.iloc[3]
     assert (blank.x, blank.y, blank.width, blank.height) == (0, 0, 300, 200)
+    assert pd.isna(blank.label) and blank[CLASSES].isna().all()
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.zeros((1, 1), np.uint8),
+        np.full((89, 89), 128, np.uint8),
+        np.random.default_rng(0).integers(0, 256, (120, 160), dtype=np.uint8),
+    ],
+    ids=["one_pixel", "uniform_grey", "noise"],
+)
+def test_a_frame_without_a_face_gets_no_emotion(model, image):
+    with pytest.warns(NoFaceFoundWarning, match="without a label"):
+        faces = detect_emotions([image], model)
+    assert faces["face_found"].tolist() == [False]
+    assert faces["label"].isna().all()
+    assert faces[CLASSES].isna().all(axis=None)
+    with pytest.warns(NoFaceFoundWarning, match="predicted whole"):
+        whole = detect_emotions([image], model, no_face="whole")
+    np.testing.assert_allclose(whole[CLASSES].sum(axis=1), 1, rtol=1e-5)
 
 
 def test_arrays_and_files_give_the_same_rows(model, photos):
@@ -152,7 +174,38 @@ def test_a_photo_without_a_face_is_read_as_the_model_reads_it(model, tmp_path):
     Image.fromarray(ramp).save(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoFaceFoundWarning)
-        faces = detect_emotions([str(path)], model)
+        faces = detect_emotions([str(path)], model, no_face="whole")
         expected = model.predict_proba([str(path)])
     assert not faces["face_found"].item()
     np.testing.assert_allclose(faces[CLASSES].to_numpy(), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (np.zeros((0, 0)), r"empty \(shape \(0, 0\)\)"),
+        ([np.zeros((5, 0, 3))], r"image 0 is empty"),
+        (np.zeros((2, 2, 4, 4, 3)), r"shape \(2, 2, 4, 4, 3\)"),
+        ([np.zeros((4, 4, 7))], r"image 0 has shape \(4, 4, 7\)"),
+    ],
+    ids=["zero_by_zero", "no_columns", "five_dimensions", "seven_channels"],
+)
+def test_an_array_that_is_not_one_image_is_named(model, images, message):
+    with pytest.raises(ValueError, match=message):
+        detect_emotions(images, model)
+
+
+def test_a_face_box_is_clipped_to_the_photo(model, tmp_path):
+    # The portrait cut so that the face touches the top edge: the refined box
+    # is searched in a padded region and may reach past it.
+    cut = np.asarray(Image.fromarray(astronaut()).convert("L"))[25:275, :]
+    wide = np.concatenate([cut, cut[:, ::-1], cut], axis=1)
+    path = tmp_path / "wide.png"
+    Image.fromarray(wide).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoFaceFoundWarning)
+        faces = detect_emotions([str(path), wide], model)
+    height, width = wide.shape
+    assert (faces[["x", "y"]] >= 0).all().all()
+    assert (faces["x"] + faces["width"] <= width).all()
+    assert (faces["y"] + faces["height"] <= height).all()

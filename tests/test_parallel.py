@@ -160,7 +160,7 @@ def test_a_worker_dying_past_its_retries_is_one_clear_error():
 
     from distributed import KilledWorker
 
-    from emotion_sklearn._commands import UserError, _fit_search
+    from emotion_sklearn.cli._commands import UserError, _fit_search
 
     class DyingSearch:
         def fit(self, X, y, groups=None):

@@ -14,9 +14,14 @@ from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, cross_va
 
 from _helpers import tiny_cnn_params
 from emotion_sklearn import (
+    Augmentation,
+    ClassPrior,
     EmotionCNNClassifier,
+    FaceFinder,
     ImageLoader,
-    RotationAugmenter,
+    Optimizer,
+    TemperedOverSampler,
+    TestTimeAugmentation,
     make_emotion_pipeline,
 )
 
@@ -32,37 +37,60 @@ def _fast_pipeline(**params):
 
 def test_steps_and_defaults():
     pipe = make_emotion_pipeline()
-    assert [name for name, _ in pipe.steps] == ["load", "augment", "resample", "cnn"]
-    assert isinstance(pipe.named_steps["load"], ImageLoader)
-    assert pipe.named_steps["augment"] == "passthrough"
-    assert pipe.named_steps["resample"] == "passthrough"
+    assert [name for name, _ in pipe.steps] == ["load", "resample", "cnn"]
+    loader = pipe.named_steps["load"]
+    assert isinstance(loader, ImageLoader) and loader.image_size == (48, 48)
+    assert loader.face_finder == FaceFinder()
+    sampler = pipe.named_steps["resample"]
+    assert isinstance(sampler, TemperedOverSampler) and sampler.exponent == 0.5
     cnn = pipe.named_steps["cnn"]
     assert isinstance(cnn, EmotionCNNClassifier)
-    assert cnn.random_flip and cnn.flip_test_time and cnn.test_time_crop == 0.9
-    assert cnn.class_weight == "balanced" and cnn.class_weight_exponent == 0.5
-    assert cnn.class_weight_mode == "resample"
     assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 22
-    assert not cnn.early_stopping and cnn.lr_schedule == "cosine"
-    # One recipe: the pipeline's steps are their classes' defaults, but for
-    # the one setting that names a label.
-    assert cnn.class_prior == "uniform" and cnn.class_prior_boost == {"sadness": 5.0}
-    assert (
-        cnn.get_params()
-        == EmotionCNNClassifier(class_prior_boost={"sadness": 5.0}).get_params()
-    )
-    loader = pipe.named_steps["load"]
-    assert loader.get_params() == ImageLoader().get_params()
-    assert loader.face_finder == "haar" and loader.image_size == (48, 48)
+    assert cnn.class_weight is None and not cnn.early_stopping
+    assert cnn.test_time_augmentation.crop == 0.9 and cnn.test_time_augmentation.flip
+    # One recipe: every object is its class's defaults, given explicitly so
+    # that the pipeline shows it, but for the one setting that names a label.
+    for name, cls in [
+        ("optimizer", Optimizer),
+        ("augmentation", Augmentation),
+        ("test_time_augmentation", TestTimeAugmentation),
+    ]:
+        assert getattr(cnn, name).get_params() == cls().get_params()
+    assert cnn.class_prior.get_params() == {
+        "shares": "uniform",
+        "boost": {"sadness": 5.0},
+    }
+    defaults = EmotionCNNClassifier().get_params(deep=False)
+    given = {"optimizer", "augmentation", "test_time_augmentation", "class_prior"}
+    assert {k: v for k, v in cnn.get_params(deep=False).items() if k not in given} == {
+        k: v for k, v in defaults.items() if k not in given
+    }
+    assert loader.get_params(deep=False) == {
+        **ImageLoader().get_params(deep=False),
+        "face_finder": FaceFinder(),
+    }
+
+
+def test_the_recipes_settings_are_searchable_by_name():
+    params = make_emotion_pipeline().get_params()
+    for name in (
+        "load__face_finder__margin",
+        "resample__exponent",
+        "cnn__optimizer__learning_rate",
+        "cnn__augmentation__rotation",
+        "cnn__test_time_augmentation__crop",
+        "cnn__class_prior__boost",
+    ):
+        assert name in params, name
+
+
+def test_the_classifier_keeps_at_most_25_parameters():
+    assert len(EmotionCNNClassifier().get_params(deep=False)) <= 25
 
 
 def test_the_image_size_is_set_once_and_may_be_non_square(small_faces):
     X, y, _ = small_faces
-    pipe = _fast_pipeline(
-        load__image_size=(20, 12),
-        augment=RotationAugmenter(orientations=("flip_horizontal",)),
-        random_state=0,
-    ).fit(X, y)
-    assert pipe.named_steps["augment"].image_size_ == (20, 12)
+    pipe = _fast_pipeline(load__image_size=(20, 12), random_state=0).fit(X, y)
     assert pipe.named_steps["cnn"].image_size_ == (20, 12)
     assert pipe.predict_proba(X[:3]).shape == (3, 4)
 
@@ -71,31 +99,28 @@ def test_keywords_set_steps_and_parameters():
     pipe = make_emotion_pipeline(
         cnn__epochs=1,
         resample=RandomOverSampler(),
-        augment=RotationAugmenter(),
-        augment__max_angle=5.0,
         resample__shrinkage=0.1,
         random_state=7,
     )
     assert pipe.named_steps["cnn"].epochs == 1
-    assert pipe.named_steps["augment"].max_angle == 5.0
-    assert pipe.named_steps["augment"].random_state == 7
     assert pipe.named_steps["resample"].shrinkage == 0.1
     assert pipe.named_steps["resample"].random_state == 7
     assert pipe.named_steps["cnn"].random_state == 7
     own = make_emotion_pipeline(random_state=7, cnn__random_state=1)
     assert own.named_steps["cnn"].random_state == 1
+    assert own.named_steps["resample"].random_state == 7
 
 
-def test_the_recipe_boost_is_its_own_per_pipeline_and_may_be_replaced():
+def test_the_recipe_prior_is_its_own_per_pipeline_and_may_be_replaced():
     first, second = make_emotion_pipeline(), make_emotion_pipeline()
-    first.named_steps["cnn"].class_prior_boost["sadness"] = 1.0
-    assert second.named_steps["cnn"].class_prior_boost == {"sadness": 5.0}
-    plain = make_emotion_pipeline(cnn__class_prior_boost=None)
-    assert plain.named_steps["cnn"].class_prior_boost is None
+    first.named_steps["cnn"].class_prior.boost["sadness"] = 1.0
+    assert second.named_steps["cnn"].class_prior.boost == {"sadness": 5.0}
+    plain = make_emotion_pipeline(cnn__class_prior__boost=None)
+    assert plain.named_steps["cnn"].class_prior.boost is None
     # A cnn step given whole is left as given.
-    given = EmotionCNNClassifier(class_prior_boost={"anger": 2.0})
+    given = EmotionCNNClassifier(class_prior=ClassPrior(boost={"anger": 2.0}))
     assert make_emotion_pipeline(cnn=given).named_steps["cnn"] is given
-    assert given.class_prior_boost == {"anger": 2.0}
+    assert given.class_prior.boost == {"anger": 2.0}
 
 
 def test_unknown_parameter_is_named():
@@ -105,10 +130,10 @@ def test_unknown_parameter_is_named():
         make_emotion_pipeline(model__epochs=3)
 
 
-@pytest.mark.parametrize("key", ["augment__max_angle", "resample__shrinkage"])
-def test_parameter_of_a_passthrough_step_is_named(key):
+def test_parameter_of_a_passthrough_step_is_named():
+    key = "resample__exponent"
     with pytest.raises(ValueError, match=f"'{key}'.*'passthrough'"):
-        make_emotion_pipeline(**{key: 0.1})
+        make_emotion_pipeline(resample="passthrough", **{key: 0.1})
 
 
 def test_pipeline_pickles_before_fit():
@@ -123,19 +148,16 @@ def test_pipeline_pickles_before_fit():
 @pytest.mark.parametrize(
     "resample",
     [
+        TemperedOverSampler(random_state=0),
         RandomOverSampler(random_state=0),
         RandomUnderSampler(random_state=0),
         SMOTE(random_state=0, k_neighbors=3),
     ],
-    ids=["over", "under", "smote"],
+    ids=["tempered", "over", "under", "smote"],
 )
 def test_samplers_act_at_fit_time_only(small_faces, resample):
     X, y, _ = small_faces
-    pipe = _fast_pipeline(
-        resample=resample,
-        augment=RotationAugmenter(orientations=("flip_horizontal", "rotate_180")),
-        random_state=0,
-    ).fit(X, y)
+    pipe = _fast_pipeline(resample=resample, random_state=0).fit(X, y)
     assert pipe.predict(X[:37]).shape == (37,)
     assert set(pipe.predict(X[:37])) <= set(y)
     assert pipe.predict_proba(X[:37]).shape == (37, 4)
@@ -168,7 +190,7 @@ def test_seed_ensemble_with_voting_classifier(small_faces, tmp_path):
     pipe.fit(X[::2], y[::2])
     fitted = pipe.named_steps["cnn"].estimators_
     expected = np.mean(
-        [m.predict_proba(pipe[:-1].transform(X[1::2])) for m in fitted], 0
+        [m.predict_proba(pipe[:1].transform(X[1::2])) for m in fitted], 0
     )
     np.testing.assert_allclose(pipe.predict_proba(X[1::2]), expected, rtol=1e-5)
     assert set(pipe.predict(X[1::2])) <= set(y)

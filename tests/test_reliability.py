@@ -10,8 +10,8 @@ import warnings
 import pytest
 from PIL import Image
 
-from emotion_sklearn import ImageLoader, ImageLoadError, _files, _report
-from emotion_sklearn.cli import main
+from emotion_sklearn import ImageLoader, ImageLoadError, _files
+from emotion_sklearn.cli import _report, main
 from emotion_sklearn.datasets import load_facial_expressions
 
 OLD, NEW = {"loss": [1.0, 0.5], "tag": "old"}, {"loss": [0.9, 0.4], "tag": "new"}
@@ -41,7 +41,7 @@ def _pair_tags(out):
 @pytest.fixture
 def decoding_spy(monkeypatch):
     """Counts the images the command line decodes."""
-    from emotion_sklearn import _commands
+    from emotion_sklearn.cli import _commands
 
     decoded = []
     original = _commands.decode_with_progress
@@ -178,6 +178,13 @@ def test_stale_scratch_files_of_a_killed_run_are_removed(synthetic_data_dir, tmp
     assert [p.name for p in tmp_path.iterdir()] == [".other.joblib.abc.tmp"]
 
 
+def test_search_removes_the_stale_scratch_of_a_killed_runs_cv_results(tmp_path):
+    (tmp_path / ".best_cv_results.csv.abc123.tmp").write_text("half a table")
+    results = _report.cv_results_path_for(tmp_path / "best.esk")
+    _report.check_writable(tmp_path / "best.esk", force=False, extra=[results])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_search_refuses_to_overwrite_its_cv_results(
     synthetic_data_dir, tmp_path, decoding_spy, capsys
 ):
@@ -224,15 +231,18 @@ def test_a_huge_image_is_refused_naming_it(tmp_path):
         ImageLoader().transform([path])
 
 
-def test_ctrl_c_while_starting_is_one_line(monkeypatch, tmp_path, capsys):
-    from emotion_sklearn import _commands
+def test_ctrl_c_while_starting_is_one_line(
+    monkeypatch, synthetic_data_dir, tmp_path, capsys
+):
+    from emotion_sklearn.cli import _commands
 
     def interrupted():
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_commands, "start_tensorflow", interrupted)
-    assert main(["info", "--data", str(tmp_path)]) == 130
-    assert capsys.readouterr().err == "emotion-sklearn info: interrupted\n"
+    out = str(tmp_path / "m.esk")
+    assert main(["train", "--data", str(synthetic_data_dir), "--out", out]) == 130
+    assert capsys.readouterr().err == "emotion-sklearn train: interrupted\n"
 
 
 def test_help_does_not_start_tensorflow():

@@ -9,13 +9,24 @@ import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import clone
 
-from ._decode import ImageLoadError, array_to_grayscale, decode_faces, faces_in_gray
-from ._faces import FaceFinder
-from ._loader import ImageLoader, NoFaceFoundWarning
+from .images._decode import (
+    ImageLoadError,
+    array_to_grayscale,
+    decode_faces,
+    faces_in_gray,
+)
+from .images._faces import FaceFinder
+from .images._loader import ImageLoader, NoFaceFoundWarning
 
-NO_FACE_OPTIONS = ("whole", "skip")
+NO_FACE_OPTIONS = ("report", "whole", "skip")
 ERROR_OPTIONS = ("raise", "report")
 BOX_COLUMNS = ["x", "y", "width", "height"]
+_NO_FACE_NOTES = {
+    "report": "each has a row without a label (face_found is False).",
+    "whole": "each was predicted whole, with the finder's faceless_margin around "
+    "it (face_found is False).",
+    "skip": "they have no row.",
+}
 # Photos decoded and predicted together: large enough that the network's
 # per-call cost is shared, small enough that rows come out steadily.
 _CHUNK = 64
@@ -30,7 +41,7 @@ def detect_emotions(
     model=None,
     *,
     face_finder=None,
-    no_face="whole",
+    no_face="report",
     errors="raise",
     n_jobs=None,
 ):
@@ -54,11 +65,13 @@ def detect_emotions(
         each face of a group photo is found, not only the largest. Each face
         is refined and cropped as the finder does in training, and resized
         as the loader resizes its images.
-    no_face : {"whole", "skip"}, default="whole"
-        A photo without a face: ``"whole"`` predicts the whole image, with
-        the finder's ``faceless_margin`` around it (as a loader with a face finder does
-        when training), in one row with ``face_found`` False and the whole
-        image as its box; ``"skip"`` gives it no row. Either way a
+    no_face : {"report", "whole", "skip"}, default="report"
+        A photo without a face: ``"report"`` gives it one row with
+        ``face_found`` False, the whole image as its box, and no label or
+        probabilities (a blank or faceless frame carries no expression to
+        read); ``"whole"`` predicts the whole image instead, with the
+        finder's ``faceless_margin`` around it, as a loader reads such a photo
+        in training; ``"skip"`` gives it no row. Either way a
         :class:`NoFaceFoundWarning` counts them.
     errors : {"raise", "report"}, default="raise"
         A file that cannot be read raises :class:`ImageLoadError`
@@ -92,7 +105,7 @@ def detect_emotions(
     if errors not in ERROR_OPTIONS:
         raise ValueError(f"errors must be one of {ERROR_OPTIONS}, got {errors!r}.")
     detector = FaceDetections(model, face_finder=face_finder, n_jobs=n_jobs)
-    rows = list(detector.rows(_sources(images), errors=errors))
+    rows = list(detector.rows(_sources(images), errors=errors, no_face=no_face))
     missed = {row["source"] for row in rows if row.get("face_found") is False}
     if missed:
         warnings.warn(
@@ -101,10 +114,7 @@ def detect_emotions(
                 len(missed),
                 len({row["source"] for row in rows}),
                 next(str(r["source"]) for r in rows if r.get("face_found") is False),
-                "they have no row."
-                if no_face == "skip"
-                else "each was predicted whole, with the finder's faceless_margin "
-                "around it (face_found is False).",
+                _NO_FACE_NOTES[no_face],
             ),
             stacklevel=2,
         )
@@ -133,17 +143,18 @@ class FaceDetections:
         self._format = clone(loader).set_params(face_finder=None, crop_fraction=1.0)
         self._n_jobs = max(1, effective_n_jobs(n_jobs))
 
-    def rows(self, sources, *, errors="raise", chunk_size=_CHUNK):
+    def rows(self, sources, *, errors="raise", no_face="report", chunk_size=_CHUNK):
         """Yield one dict per face (or per unreadable file with ``errors="report"``).
 
         Photos are read and predicted ``chunk_size`` at a time, so rows come
-        out as each chunk is done.
+        out as each chunk is done. A photo without a face is predicted whole
+        only with ``no_face="whole"``.
         """
         with ThreadPoolExecutor(self._n_jobs) as pool:
             for start in range(0, len(sources), chunk_size):
                 chunk = list(enumerate(sources[start : start + chunk_size], start))
                 found = list(pool.map(self._faces_of, chunk))
-                yield from self._predicted(found, errors)
+                yield from self._predicted(found, errors, read_whole=no_face == "whole")
 
     def _faces_of(self, indexed_source):
         index, source = indexed_source
@@ -171,8 +182,12 @@ class FaceDetections:
         boxes = self._finder.find(gray)
         return faces_in_gray(gray, boxes, self._size, self._fit, 1.0, self._finder)
 
-    def _predicted(self, found, errors):
-        readable = [faces for _, _, faces in found if not isinstance(faces, Exception)]
+    def _predicted(self, found, errors, read_whole):
+        readable = [
+            faces
+            for _, _, faces in found
+            if not isinstance(faces, Exception) and (faces[2] or read_whole)
+        ]
         probas = iter(())
         if readable:
             pixels = np.concatenate([faces[1] for faces in readable])
@@ -186,15 +201,20 @@ class FaceDetections:
                 continue
             boxes, _, face_found = faces
             for face, box in enumerate(boxes):
-                proba = next(probas)
-                yield {
+                row = {
                     "source": source_id,
                     "face": face,
                     "face_found": face_found,
                     **dict(zip(BOX_COLUMNS, map(int, box), strict=True)),
-                    "label": self.classes[int(np.argmax(proba))],
-                    **dict(zip(self.classes, map(float, proba), strict=True)),
                 }
+                if face_found or read_whole:
+                    proba = next(probas)
+                    row["label"] = self.classes[int(np.argmax(proba))]
+                    row.update(zip(self.classes, map(float, proba), strict=True))
+                else:
+                    row["label"] = None
+                    row.update(dict.fromkeys(self.classes, np.nan))
+                yield row
 
 
 def every_face_finder(loader):
@@ -218,10 +238,18 @@ def _sources(images):
     if isinstance(images, (str, os.PathLike)):
         return [images]
     if isinstance(images, np.ndarray) and images.dtype.kind in "biuf":
-        return [images] if images.ndim == 2 else list(images)
-    sources = list(images)
+        if images.ndim not in (2, 3, 4):
+            raise ValueError(
+                f"images has shape {images.shape}: expected one image (height, "
+                "width) or a stack of images (n, height, width[, channels])."
+            )
+        sources = [images] if images.ndim == 2 else list(images)
+    else:
+        sources = list(images)
     for index, source in enumerate(sources):
-        if not isinstance(source, (str, os.PathLike, np.ndarray)):
+        if isinstance(source, np.ndarray):
+            _check_image_array(source, index)
+        elif not isinstance(source, (str, os.PathLike)):
             raise TypeError(
                 f"images must be paths or pixel arrays; item {index} is "
                 f"{type(source).__name__}."
@@ -229,6 +257,20 @@ def _sources(images):
     if not sources:
         raise ValueError("images holds no photos.")
     return sources
+
+
+def _check_image_array(image, index):
+    """ValueError naming image ``index`` unless it is one non-empty image."""
+    if image.dtype.kind not in "biuf":
+        raise TypeError(f"image {index} holds {image.dtype} values, not pixels.")
+    shape = image.shape
+    if image.ndim not in (2, 3) or (image.ndim == 3 and shape[-1] not in (1, 2, 3, 4)):
+        raise ValueError(
+            f"image {index} has shape {shape}: expected (height, width) or "
+            "(height, width, channels) with 1 to 4 channels."
+        )
+    if min(shape[:2]) == 0:
+        raise ValueError(f"image {index} is empty (shape {shape}).")
 
 
 def _split_at_loader(model):
@@ -244,11 +286,11 @@ def _split_at_loader(model):
 
 def _resolve_model(model):
     if model is None:
-        from ._pretrained import shared_pretrained
+        from .model_files._pretrained import shared_pretrained
 
         return shared_pretrained()
     if isinstance(model, (str, os.PathLike)):
-        from ._persist import load_model
+        from .model_files._format import load_model
 
         return load_model(model)
     return model

@@ -104,6 +104,32 @@ def signals_deferred():
             signal.raise_signal(number)
 
 
+@contextlib.contextmanager
+def written_together():
+    """Scratch paths for outputs written as one unit.
+
+    Yields ``scratch_for(target, folder=False)``, which gives a new scratch
+    file (or folder) beside ``target``. When the block ends, every scratch
+    path replaces its target together (:func:`replace_together`); when it
+    raises, or a signal interrupts it, the scratch paths are removed and the
+    targets are left as they were.
+    """
+    moves = {}
+
+    def scratch_for(target, folder=False):
+        scratch = (scratch_dir if folder else scratch_file)(target)
+        moves[scratch] = Path(target)
+        return scratch
+
+    try:
+        yield scratch_for
+        replace_together(moves)
+    except BaseException:
+        for scratch in moves:
+            remove(scratch)
+        raise
+
+
 def replace_together(moves):
     """Move each scratch path onto its target, all or none.
 

@@ -4,50 +4,49 @@ import numpy as np
 import pandas as pd
 from imblearn.pipeline import Pipeline
 
-from ._cnn import EmotionCNNClassifier
-from ._loader import ImageLoader
+from .images import FaceFinder, ImageLoader
+from .network import (
+    Augmentation,
+    ClassPrior,
+    EmotionCNNClassifier,
+    Optimizer,
+    TestTimeAugmentation,
+)
+from .sampling import TemperedOverSampler
 
-STEP_NAMES = ("load", "augment", "resample", "cnn")
+STEP_NAMES = ("load", "resample", "cnn")
 # The one setting of the recipe that is not a class default: it names a label
 # of the four-emotion dataset, and the estimator's defaults serve any labels.
-# Chosen on the development folds (benchmarks/README.md, "Sadness called five
-# times as readily"); labels without "sadness" read under the plain prior.
+# Chosen on the development folds (benchmarks/README.md); labels without
+# "sadness" read under the plain uniform prior.
 RECIPE_PRIOR_BOOST = (("sadness", 5.0),)
-_EXAMPLE_STEPS = {"augment": "RotationAugmenter()", "resample": "RandomOverSampler()"}
 
 
 def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     """The recommended pipeline from image paths to emotion labels.
 
     Each step is its class with its defaults, which are the recommended
-    recipe, but for one setting that names a label: the CNN calls sadness five
-    times as readily as its uniform prior says
-    (``cnn__class_prior_boost={"sadness": 5.0}``; labels without ``"sadness"``
-    are read under the uniform prior alone). Steps, in order (any may be set
-    to ``"passthrough"``):
+    recipe, and every object that groups settings is given explicitly, so
+    that the pipeline shows the recipe and each setting can be searched
+    (``cnn__augmentation__rotation``, ``load__face_finder__margin``):
 
-    - ``load``: :class:`ImageLoader`, 48x48 grayscale rows of the square
-      around the largest face in each photo (OpenCV's Haar cascade; the
-      whole photo where none is found), as a DataFrame whose
-      ``pixel_<row>_<col>`` columns tell the later steps the image size, so
-      ``load__image_size`` is the only size to set;
-    - ``augment``: ``"passthrough"``; put a :class:`RotationAugmenter` here for
-      rotated or mirrored copies of the training images (fit time only);
-    - ``resample``: ``"passthrough"``; put an imbalanced-learn sampler here
-      (``RandomOverSampler()``), it acts at fit time only;
-    - ``cnn``: :class:`EmotionCNNClassifier`, one network of four
-      convolution blocks (16 to 128 filters), 22 epochs of AdamW with a cosine
-      learning rate, the rare classes' images repeated as often as balanced
-      class weights to the power 0.5 say (``class_weight_mode``), each training
-      image flipped, rotated, shifted, zoomed (in more than out) and lit
-      differently at random every epoch, each image standardised inside the
-      network, and at predict the central 90% of each image
-      (``test_time_crop``) averaged with its mirror image (``flip_test_time``)
-      under a uniform class prior (``class_prior``), sadness boosted five
-      times (``class_prior_boost``).
+    - ``load``: :class:`ImageLoader` with a :class:`FaceFinder`: 48x48
+      grayscale rows of the square around the largest face in each photo
+      (OpenCV's Haar cascade; the whole photo with a margin where none is
+      found), as a DataFrame whose ``pixel_<row>_<col>`` columns tell the
+      later steps the image size;
+    - ``resample``: :class:`TemperedOverSampler`, the rare classes' images
+      repeated as often as balanced class weights to the power 0.5 say (fit
+      time only);
+    - ``cnn``: :class:`EmotionCNNClassifier` with its :class:`Optimizer`
+      (AdamW, cosine learning rate, 22 epochs), :class:`Augmentation`
+      (flips, rotation, shift, zoom, lighting and eyes-down cuts inside the
+      network, afresh every epoch), :class:`TestTimeAugmentation` (the
+      central 90% of each image, averaged with its mirror image) and
+      :class:`ClassPrior` (uniform, sadness's share multiplied by five: the
+      one setting that names a label).
 
-    What the recipe scores, and what was measured against it, is in
-    ``benchmarks/README.md``.
+    What the recipe scores is in ``benchmarks/README.md``.
 
     Parameters
     ----------
@@ -59,7 +58,7 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
         decodes each fold's images once.
     **params : dict
         ``step__param=value`` settings, as for ``Pipeline.set_params``; a
-        step name alone replaces the step (``resample=RandomOverSampler()``).
+        step name alone replaces the step (``resample="passthrough"``).
 
     Returns
     -------
@@ -70,14 +69,15 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     >>> from emotion_sklearn import make_emotion_pipeline
     >>> pipe = make_emotion_pipeline(load__image_size=(64, 80), cnn__epochs=1)
     >>> [name for name, _ in pipe.steps]
-    ['load', 'augment', 'resample', 'cnn']
+    ['load', 'resample', 'cnn']
+    >>> pipe.get_params()["cnn__augmentation__rotation"]
+    14.4
     """
     pipeline = Pipeline(
         [
-            ("load", ImageLoader()),
-            ("augment", "passthrough"),
-            ("resample", "passthrough"),
-            ("cnn", EmotionCNNClassifier(class_prior_boost=dict(RECIPE_PRIOR_BOOST))),
+            ("load", ImageLoader(face_finder=FaceFinder())),
+            ("resample", TemperedOverSampler()),
+            ("cnn", recipe_classifier()),
         ],
         memory=memory,
     )
@@ -94,6 +94,16 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     return pipeline.set_output(transform="pandas")
 
 
+def recipe_classifier():
+    """The recipe's :class:`EmotionCNNClassifier`, every object given."""
+    return EmotionCNNClassifier(
+        optimizer=Optimizer(),
+        augmentation=Augmentation(),
+        test_time_augmentation=TestTimeAugmentation(),
+        class_prior=ClassPrior("uniform", boost=dict(RECIPE_PRIOR_BOOST)),
+    )
+
+
 def _check_steps_take_parameters(pipeline, step_params):
     # Pipeline.set_params would fail on a "passthrough" step with an
     # AttributeError about 'str' that names neither the step nor the parameter.
@@ -106,7 +116,7 @@ def _check_steps_take_parameters(pipeline, step_params):
             raise ValueError(
                 f"{key!r} sets a parameter of the {name!r} step, which is "
                 f"{step!r} in this pipeline; give the step itself too, e.g. "
-                f"{name}={_EXAMPLE_STEPS.get(name, 'an estimator')}."
+                f"{name}=TemperedOverSampler()."
             )
 
 

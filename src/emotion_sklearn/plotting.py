@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from ._annotate import annotate
 from ._shapes import resolve_image_size
+from .images._annotate import annotate
 
 __all__ = [
     "annotate",

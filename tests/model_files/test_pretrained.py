@@ -1,0 +1,164 @@
+"""The model shipped in the package: what it is, and predict without a model."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.data import astronaut
+
+from _helpers import model_file_parts
+from emotion_sklearn import (
+    ModelFileWarning,
+    detect_emotions,
+    load_pretrained,
+    make_emotion_pipeline,
+)
+from emotion_sklearn.cli import main
+from emotion_sklearn.model_files._fingerprint import network_fingerprint
+from emotion_sklearn.model_files._pretrained import pretrained_path
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_pretrained()
+
+
+@pytest.fixture(scope="module")
+def portrait(tmp_path_factory):
+    path = tmp_path_factory.mktemp("photos") / "astronaut.jpg"
+    Image.fromarray(astronaut()).save(path)
+    return path
+
+
+def test_the_shipped_model_is_the_recipe_on_main(shipped):
+    """Fails when the default recipe changes and the file was not rebuilt.
+
+    Rebuild with ``python scripts/train_pretrained.py``.
+    """
+    recipe = make_emotion_pipeline(random_state=0)
+    assert [name for name, _ in shipped.steps] == [name for name, _ in recipe.steps]
+    for (name, ours), (_, expected) in zip(shipped.steps, recipe.steps, strict=True):
+        if isinstance(expected, str):
+            assert ours == expected, name
+        else:
+            assert type(ours) is type(expected), name
+            # repr compares the setting objects by their parameters.
+            assert _settings(ours) == _settings(expected), name
+
+
+def _settings(step):
+    """``step``'s parameters, setting objects by their own parameters, and a
+    loader's named detector (``"haar"``) as the finder it stands for."""
+    params = step.get_params()
+    if isinstance(params.get("face_finder"), str):
+        finder = step.resolved_face_finder()
+        params = {**params, "face_finder": finder}
+        params.update({f"face_finder__{k}": v for k, v in finder.params().items()})
+    return {key: repr(value) for key, value in params.items()}
+
+
+def test_the_shipped_network_is_the_one_this_code_builds():
+    """Fails when the network code changed and the file was not rebuilt.
+
+    Training-time layers too: loading ignores them (they pass images
+    through at predict), but they are part of the recipe the file must have
+    been trained with.
+    """
+    with pretrained_path() as path:
+        manifest = json.loads(model_file_parts(path)["manifest.json"])
+    stored = manifest["steps"][-1]["fitted"]["network"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelFileWarning)
+        built = network_fingerprint(load_pretrained().named_steps["cnn"].model_)
+    assert [layer["class"] for layer in stored] == [layer["class"] for layer in built]
+
+
+def test_the_shipped_file_is_small_and_checked(shipped):
+    with pretrained_path() as path:
+        assert path.stat().st_size < 10_000_000
+    assert shipped.classes_.tolist() == ["anger", "happiness", "neutral", "sadness"]
+
+
+def test_each_call_returns_its_own_copy(shipped):
+    other = load_pretrained()
+    other.set_params(cnn__class_prior__shares="training")
+    assert shipped.get_params()["cnn__class_prior__shares"] == "uniform"
+
+
+def test_it_keeps_the_priors_each_class_prior_reading_needs(portrait):
+    model = load_pretrained()
+    cnn = model.named_steps["cnn"]
+    # The training rows' shares, and the repeats' weights on top of them.
+    np.testing.assert_allclose(cnn.class_frequencies_.sum(), 1)
+    assert cnn.trained_prior_[0] > cnn.class_frequencies_[0]  # anger, repeated
+    as_trained = model.set_params(cnn__class_prior=None).predict_proba([portrait])
+    raw = cnn.trained_prior_ / cnn.class_frequencies_
+    read = model.set_params(cnn__class_prior=raw).predict_proba([portrait])
+    expected = as_trained / cnn.class_frequencies_
+    np.testing.assert_allclose(read, expected / expected.sum(), rtol=1e-5)
+
+
+def test_it_predicts_paths_and_arrays_alike(shipped, portrait):
+    from_path = shipped.predict_proba([str(portrait)])
+    from_array = shipped.predict_proba([astronaut()])
+    assert from_path.shape == (1, 4)
+    # The JPEG file and the array differ by compression only.
+    np.testing.assert_allclose(from_path, from_array, atol=0.05)
+
+
+def test_detect_emotions_uses_it_when_given_no_model(shipped, portrait):
+    faces = detect_emotions([str(portrait)])
+    assert faces["face_found"].tolist() == [True]
+    assert faces["label"][0] == shipped.predict([str(portrait)])[0]
+
+
+def test_predict_without_a_model_prints_a_row_per_face(portrait, capsys):
+    assert main(["predict", str(portrait), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["path"] == str(portrait) and row["face_found"] is True
+    assert len(row["box"]) == 4 and row["label"] in row["probabilities"]
+
+
+def test_a_blank_photo_is_reported_without_an_emotion(tmp_path, capsys):
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((89, 89), 128, np.uint8)).save(blank)
+    assert main(["predict", str(blank)]) == 0
+    assert capsys.readouterr().out.strip() == f"{blank} no face found"
+    assert main(["predict", str(blank), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["face_found"] is False and row["label"] is None
+    assert row["probabilities"] is None
+    assert main(["predict", str(blank), "--no-face", "whole", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] is not None
+
+
+def test_annotate_into_a_folder_that_cannot_be_written_is_refused_first(
+    portrait, tmp_path, capsys
+):
+    # Beneath a file: no user, root included, can create the folder.
+    (tmp_path / "a_file").write_text("")
+    locked = tmp_path / "a_file" / "annotated"
+    assert main(["predict", str(portrait), "--annotate", str(locked)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no photo was predicted
+    assert "cannot write to" in captured.err
+
+
+def test_annotate_writes_a_copy_and_never_over_a_file(portrait, tmp_path, capsys):
+    out = tmp_path / "annotated"
+    assert main(["predict", str(portrait), "--annotate", str(out)]) == 0
+    written = out / portrait.name
+    with Image.open(written) as image:
+        assert image.size == (512, 512)
+        drawn = np.asarray(image.convert("RGB"), dtype=int)
+    assert np.abs(drawn - astronaut()).max() > 100  # a box was drawn
+    before = written.read_bytes()
+    capsys.readouterr()
+    assert main(["predict", str(portrait), "--annotate", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert written.read_bytes() == before
+    assert main(["predict", str(portrait), "--annotate", str(out), "--force"]) == 0
+    assert main(["predict", str(portrait), "--annotate", str(portrait.parent)]) == 2
+    assert "the photo itself" in capsys.readouterr().err
