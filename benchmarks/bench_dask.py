@@ -21,7 +21,7 @@ from emotion_sklearn import make_emotion_pipeline
 from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 from emotion_sklearn.parallel import dask_client
 
-DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
+DEFAULT_DATA = find_facial_expressions()
 
 
 def make_search(epochs, n_jobs):

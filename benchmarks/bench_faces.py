@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from emotion_sklearn import FaceFinder, ImageLoader, NoFaceFoundWarning
-from emotion_sklearn._decode import decode_file
-from emotion_sklearn._faces import BOX_CACHE
 from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
+from emotion_sklearn.images._decode import decode_file
+from emotion_sklearn.images._faces import BOX_CACHE
 
-DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
+DEFAULT_DATA = find_facial_expressions()
 
 
 def _sample(faces, n_images, seed=0):

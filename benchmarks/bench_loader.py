@@ -20,7 +20,7 @@ from PIL import Image
 from emotion_sklearn import ImageLoader
 from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 
-DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
+DEFAULT_DATA = find_facial_expressions()
 
 
 def baseline(paths, size):

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from emotion_sklearn import detect_emotions, load_pretrained
-from emotion_sklearn._faces import BOX_CACHE
 from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
+from emotion_sklearn.images._faces import BOX_CACHE
 
-DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
+DEFAULT_DATA = find_facial_expressions()
 
 # The plain way, as a user would write it without this package.
 PLAIN_SCRIPT = """

@@ -28,7 +28,7 @@ from pathlib import Path
 from bench_predict import median_times
 from emotion_sklearn.datasets import find_facial_expressions
 
-DEFAULT_DATA = find_facial_expressions(Path(__file__).parent)
+DEFAULT_DATA = find_facial_expressions()
 PLAIN_EPOCHS = 30
 
 PLAIN_SCRIPT = """
