@@ -135,6 +135,37 @@ def test_an_interruption_at_each_file_operation_leaves_a_matching_pair(
     assert leftovers == []
 
 
+def test_ctrl_c_during_the_swap_says_the_outputs_were_saved(
+    tmp_path, monkeypatch, python_sigint, capsys
+):
+    out = tmp_path / "m.joblib"
+    real = os.replace
+
+    def interrupted_rename(*args):
+        os.kill(os.getpid(), signal.SIGINT)  # held back until the swap ends
+        return real(*args)
+
+    monkeypatch.setattr(_files.os, "replace", interrupted_rename)
+    with pytest.raises(_files.InterruptedAfterSaving) as caught:
+        _save_pair(out, NEW)
+    assert _pair_tags(out) == ("new", "new")
+    assert out in caught.value.targets
+
+    from emotion_sklearn.cli import _commands
+
+    def train(args):
+        raise caught.value
+
+    monkeypatch.setattr(_commands, "start_tensorflow", lambda: None)
+    monkeypatch.setattr(_commands, "train", train)
+    monkeypatch.setattr(_files.os, "replace", real)
+    data = tmp_path / "data"
+    (data / "data").mkdir(parents=True)
+    (data / "data" / "legend.csv").write_text("user.id,image,emotion\n")
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "x.esk")]) == 130
+    assert f"interrupted after saving {out}" in capsys.readouterr().err
+
+
 def test_an_ignored_ctrl_c_stays_ignored_while_files_are_replaced(tmp_path):
     # A background job inherits SIGINT ignored; holding Ctrl-C back during
     # the renames must not turn an ignored signal into an interruption.

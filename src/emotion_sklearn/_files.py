@@ -104,6 +104,15 @@ def signals_deferred():
             signal.raise_signal(number)
 
 
+class InterruptedAfterSaving(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM that arrived while outputs were swapped in: all of
+    them were written completely before it was let through."""
+
+    def __init__(self, targets):
+        super().__init__(targets)
+        self.targets = targets
+
+
 @contextlib.contextmanager
 def written_together():
     """Scratch paths for outputs written as one unit.
@@ -124,6 +133,13 @@ def written_together():
     try:
         yield scratch_for
         replace_together(moves)
+    except KeyboardInterrupt as exc:
+        if moves and not any(scratch.exists() for scratch in moves):
+            # Delivered as the swap ended: every output is complete.
+            raise InterruptedAfterSaving(list(moves.values())) from exc
+        for scratch in moves:
+            remove(scratch)
+        raise
     except BaseException:
         for scratch in moves:
             remove(scratch)

@@ -363,8 +363,10 @@ def _run(args):
     except (_commands.UserError, _commands.ImageLoadError, OSError) as exc:
         print(f"emotion-sklearn {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"emotion-sklearn {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        saved = getattr(exc, "targets", None)
+        done = f" after saving {', '.join(map(str, saved))}" if saved else ""
+        print(f"emotion-sklearn {args.command}: interrupted{done}", file=sys.stderr)
         return 130
 
 
