@@ -61,7 +61,7 @@ def test_train_into_an_unwritable_folder_fails_before_decoding(
         raise PermissionError(13, "Permission denied")
 
     # As root every folder is writable, so the refusal is simulated.
-    monkeypatch.setattr(_report.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(_files.tempfile, "mkstemp", refuse)
     out = tmp_path / "m.joblib"
     assert main(["train", "--data", str(synthetic_data_dir), "--out", str(out)]) == 2
     assert "cannot write to" in capsys.readouterr().err

@@ -53,6 +53,21 @@ def scratch_dir(target):
     return Path(name)
 
 
+def takes_new_files(folder):
+    """The OSError that creating a file in ``folder`` raises, or None.
+
+    A real attempt, not a permission check: read-only mounts and ACLs answer
+    too. The probe file is removed at once.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix=".probe.", dir=folder)
+    except OSError as exc:
+        return exc
+    os.close(handle)
+    os.unlink(name)
+    return None
+
+
 def remove(path):
     """Remove a file or a folder tree, if it is there."""
     path = Path(path)

@@ -2,9 +2,7 @@
 
 import csv
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import joblib
@@ -12,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._detect import BOX_COLUMNS, FaceDetections
-from .._files import remove_stale_scratch, written_together
+from .._files import remove_stale_scratch, takes_new_files, written_together
 from .._pipeline import loading_steps, stack_rows
 from ..images._annotate import annotate
 from ..images._decode import ImageLoadError
@@ -253,13 +251,14 @@ class Annotator:
             self._targets[str(path)] = target
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            probe, probe_path = tempfile.mkstemp(prefix=".probe.", dir=self.folder)
         except OSError as exc:
+            refused = exc
+        else:
+            refused = takes_new_files(self.folder)
+        if refused is not None:
             raise UserError(
-                f"--annotate: cannot write to {str(self.folder)!r} ({exc.strerror})"
-            ) from None
-        os.close(probe)
-        os.unlink(probe_path)
+                f"--annotate: cannot write to {str(self.folder)!r} ({refused.strerror})"
+            )
 
     def write(self, path, rows, classes):
         """Draw one photo's ``rows`` on a copy of it and save that."""

@@ -1,8 +1,6 @@
 """Metrics, report folders and safe saving for the command line."""
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import joblib
@@ -14,7 +12,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from .._files import remove_stale_scratch, written_together
+from .._files import remove_stale_scratch, takes_new_files, written_together
 from ..model_files._format import write_model_file
 from ..plotting import plot_confusion_matrix, plot_training_curves
 
@@ -120,14 +118,12 @@ def check_writable(model_path, force, *, extra=()):
         raise FileNotFoundError(f"No folder {str(folder)!r}.")
     for target in (model_path, report_dir_for(model_path), *map(Path, extra)):
         remove_stale_scratch(target)
-    try:  # the real test: permissions, read-only mounts, ACLs
-        probe, probe_path = tempfile.mkstemp(prefix=f".{model_path.name}.", dir=folder)
-    except OSError as exc:
+    refused = takes_new_files(folder)
+    if refused is not None:
         raise PermissionError(
-            f"cannot write to {str(folder)!r} ({exc.strerror}); choose another --out."
-        ) from None
-    os.close(probe)
-    os.unlink(probe_path)
+            f"cannot write to {str(folder)!r} ({refused.strerror}); choose another "
+            "--out."
+        )
 
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
