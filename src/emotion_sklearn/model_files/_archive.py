@@ -46,8 +46,10 @@ def reading(path, part):
         ) from None
 
 
-def read_parts(path, max_bytes=MAX_UNPACKED_BYTES):
-    """Every member of the archive at ``path``, by name, within ``max_bytes``."""
+def read_parts(path, max_bytes=None):
+    """Every member of the archive at ``path``, by name, within ``max_bytes``
+    (default :data:`MAX_UNPACKED_BYTES`)."""
+    max_bytes = MAX_UNPACKED_BYTES if max_bytes is None else max_bytes
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
