@@ -14,7 +14,6 @@ from .network import (
 )
 from .sampling import TemperedOverSampler
 
-STEP_NAMES = ("load", "resample", "cnn")
 # The one setting of the recipe that is not a class default: it names a label
 # of the four-emotion dataset, and the estimator's defaults serve any labels.
 # Chosen on the development folds (benchmarks/README.md); labels without
