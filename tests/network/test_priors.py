@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from emotion_sklearn.network._priors import (
+    ClassPrior,
     boost_factors,
     learned_priors,
-    reweighted,
     target_prior,
 )
 
@@ -87,18 +87,22 @@ def test_boost_that_is_not_a_mapping_is_named():
         boost_factors([5.0], ["happy", "sad"])
 
 
-def test_reweighted_moves_to_the_prior_then_boosts():
+def test_reading_moves_to_the_prior_then_boosts():
     proba = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
     trained = np.array([0.5, 0.3, 0.2])
-    uniform = np.full(3, 1 / 3)
-    moved = reweighted(proba, trained, uniform)
+    classes = ["a", "b", "c"]
+    moved = ClassPrior("uniform").read(proba, classes, trained)
     expected = proba / trained
     np.testing.assert_allclose(moved, expected / expected.sum(1, keepdims=True))
-    boosted = reweighted(proba, trained, uniform, np.array([1.0, 1.0, 4.0]))
+    boosted = ClassPrior("uniform", boost={"c": 4.0}).read(proba, classes, trained)
     expected = expected * [1, 1, 4]
     np.testing.assert_allclose(boosted, expected / expected.sum(1, keepdims=True))
+    factors = ClassPrior("uniform", boost={"c": 4.0}).factors(classes, trained)
+    np.testing.assert_allclose(factors, [1 / 1.5, 1 / 0.9, 4 / 0.6])
 
 
-def test_reweighted_without_prior_or_boost_is_the_input():
+def test_reading_as_trained_is_the_input():
     proba = np.array([[0.7, 0.3]])
-    assert reweighted(proba, np.array([0.5, 0.5])) is proba
+    prior = ClassPrior(None)
+    assert prior.factors(["a", "b"], np.array([0.5, 0.5])) is None
+    assert prior.read(proba, ["a", "b"], np.array([0.5, 0.5])) is proba

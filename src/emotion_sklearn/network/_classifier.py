@@ -399,6 +399,12 @@ default="uniform"
             proba, self.classes_, self.trained_prior_, self.class_frequencies_
         )
 
+    def _prior_factors(self):
+        """Each class's factor under ``class_prior`` (None: read as trained)."""
+        return as_class_prior(self.class_prior).factors(
+            self.classes_, self.trained_prior_, self.class_frequencies_
+        )
+
     def _training_plan(self, X, y, sample_weight, request):
         """The rows Keras trains on, its extra fit arguments and callbacks."""
         stopping = None if request.partial else self._early_stopping()

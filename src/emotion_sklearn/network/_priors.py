@@ -84,11 +84,41 @@ class ClassPrior(BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Rows that sum to 1.
         """
+        factors = self.factors(classes, trained_prior, frequencies)
+        if factors is None:
+            return proba
+        proba = proba * factors
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def factors(self, classes, trained_prior, frequencies=None):
+        """What :meth:`read` multiplies each class's probability by, or None.
+
+        Reading a prior is multiplying each column by a constant and
+        dividing each row by its sum, which is how an exported graph does it.
+
+        Parameters
+        ----------
+        classes : array-like of shape (n_classes,)
+        trained_prior : ndarray of shape (n_classes,)
+        frequencies : ndarray of shape (n_classes,), default=None
+            What ``"training"`` stands for.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_classes,) or None
+            None: the probabilities are read as they are.
+        """
         self._validate_params()  # set_params after fit skips fit's check
         prior = target_prior(self.shares, classes, frequencies)
-        return reweighted(
-            proba, trained_prior, prior, boost_factors(self.boost, classes)
-        )
+        boost = boost_factors(self.boost, classes)
+        if prior is None and boost is None:
+            return None
+        factors = np.ones(len(trained_prior))
+        if prior is not None:
+            factors = factors * (prior / trained_prior)
+        if boost is not None:
+            factors = factors * boost
+        return factors
 
 
 def as_class_prior(class_prior):
@@ -247,40 +277,6 @@ def boost_factors(boost, classes):
                 f"{factor!r} for {name!r}."
             )
     return per_class(boost, classes)
-
-
-def reweighted(proba, trained_prior, prior=None, boost=None):
-    """``proba`` moved from ``trained_prior`` to ``prior``, then boosted.
-
-    Parameters
-    ----------
-    proba : ndarray of shape (n_samples, n_classes)
-    trained_prior : ndarray of shape (n_classes,)
-    prior : ndarray of shape (n_classes,), default=None
-        None keeps the prior the network learned.
-    boost : ndarray of shape (n_classes,), default=None
-        Factors on each class's share, after the prior.
-
-    Returns
-    -------
-    proba : ndarray of shape (n_samples, n_classes)
-        Rows that sum to 1.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from emotion_sklearn.network._priors import reweighted
-    >>> proba = np.array([[0.8, 0.2]])
-    >>> reweighted(proba, np.array([0.8, 0.2]), np.array([0.5, 0.5])).tolist()
-    [[0.5, 0.5]]
-    """
-    if prior is None and boost is None:
-        return proba
-    if prior is not None:
-        proba = proba * (prior / trained_prior)
-    if boost is not None:
-        proba = proba * boost
-    return proba / proba.sum(axis=1, keepdims=True)
 
 
 def _shares_of_named_classes(shares, classes):

@@ -76,20 +76,42 @@ class TestTimeAugmentation(BaseEstimator):
             return proba
         return (proba[:n_samples] + proba[n_samples:]) / 2
 
+    def crop_matrices(self, image_size):
+        """The crop as two matrices: ``rows @ image @ columns.T`` is the view.
+
+        The central ``crop`` share of the image enlarged back to its size,
+        bilinear, as :class:`Augmentation`'s zoom samples it (about the
+        image's centre, so that a mirror image's view is the view's mirror).
+        Bilinear sampling on a grid is separable: each output row mixes two
+        input rows, each output column two input columns.
+
+        Parameters
+        ----------
+        image_size : (int, int)
+
+        Returns
+        -------
+        rows, columns : ndarray of shape (height, height), (width, width)
+        """
+        return tuple(_bilinear_zoom(side, self.crop) for side in image_size)
+
     def _cropped(self, X, image_size):
         if self.crop == 1:
             return X
-        import keras
+        rows, columns = self.crop_matrices(image_size)
+        images = X.reshape(-1, *image_size)
+        views = np.einsum("ij,njk,lk->nil", rows, images, columns, optimize=True)
+        return views.reshape(len(X), -1).astype(np.float32, copy=False)
 
-        from ._affine import input_coordinates
 
-        height, width = image_size
-        images = X.reshape(-1, height, width, 1)
-        # The augmentation's zoom, centred on the image, so that a mirror
-        # image's view is the view's mirror.
-        still = np.zeros(1, dtype=np.float32)
-        to_input = input_coordinates(still, still, still, self.crop, height, width)
-        enlarged = keras.ops.image.affine_transform(
-            images, to_input[0], interpolation="bilinear"
-        )
-        return keras.ops.convert_to_numpy(enlarged).reshape(len(images), -1)
+def _bilinear_zoom(side, zoom):
+    """Weights reading output pixel ``i`` from input ``c + zoom * (i - c)``."""
+    centre = (side - 1) / 2
+    where = centre + zoom * (np.arange(side) - centre)
+    below = np.clip(np.floor(where).astype(int), 0, side - 1)
+    above = np.minimum(below + 1, side - 1)
+    weight_above = (where - below).astype(np.float32)
+    matrix = np.zeros((side, side), dtype=np.float32)
+    matrix[np.arange(side), below] += 1 - weight_above
+    matrix[np.arange(side), above] += weight_above
+    return matrix
