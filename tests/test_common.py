@@ -18,6 +18,7 @@ from _helpers import tiny_cnn_params
 from emotion_sklearn import (
     EmotionCNNClassifier,
     ImageLoader,
+    ONNXClassifier,
     TemperedOverSampler,
     TestTimeAugmentation,
 )
@@ -39,12 +40,66 @@ ESTIMATORS = [
     EmotionCNNClassifier(**_TINY_CNN),
     # Several networks change the Keras model's output and loss: check that path.
     EmotionCNNClassifier(**{**_TINY_CNN, "n_networks": 2}),
+    # The shipped network's graph: it predicts, it does not learn.
+    ONNXClassifier(),
 ]
 
 _TINY_NET = (
     "the 1-epoch, 4-filter network used here to keep the suite fast does not reliably "
     "reach the check's accuracy threshold (two averaged ones sometimes do); accuracy "
     "on faces is measured in benchmarks/."
+)
+
+# It learns nothing: fit reads a graph trained before it was exported, which
+# takes the shipped network's 2,304-pixel rows and predicts its four
+# emotions. The checks below feed it other widths and labels and expect it
+# to learn them.
+_FIXED_GRAPH = (
+    "fit does not learn: the check fits it on rows and labels of its own, "
+    "which the graph (2,304-pixel rows, four emotions) refuses or cannot predict"
+)
+_ONNX_EXPECTED_FAILURES = dict.fromkeys(
+    [
+        "check_estimators_dtypes",
+        "check_fit_score_takes_y",
+        "check_sample_weights_pandas_series",
+        "check_sample_weights_not_an_array",
+        "check_sample_weights_list",
+        "check_sample_weights_shape",
+        "check_sample_weights_not_overwritten",
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_estimators_fit_returns_self",
+        "check_dtype_object",
+        "check_pipeline_consistency",
+        "check_estimators_nan_inf",
+        "check_estimators_overwrite_params",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_classifier_data_not_an_array",
+        "check_classifiers_one_label",
+        "check_classifiers_classes",
+        "check_classifiers_train",
+        "check_classifiers_regression_target",
+        "check_supervised_y_2d",
+        "check_methods_subset_invariance",
+        "check_methods_sample_order_invariance",
+        "check_fit2d_1sample",
+        "check_fit2d_1feature",
+        "check_fit2d_predict1d",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+        "check_n_features_in_after_fitting",
+        "check_positive_only_tag_during_fit",
+        "check_requires_y_none",
+        "check_dict_unchanged",
+        "check_dont_overwrite_parameters",
+        "check_fit_idempotent",
+        "check_classifiers_multilabel_representation_invariance",
+        "check_classifiers_multilabel_output_format_predict",
+        "check_classifiers_multilabel_output_format_predict_proba",
+        "check_readonly_memmap_input",
+    ],
+    _FIXED_GRAPH,
 )
 
 # Each entry: check name -> why it is expected to fail.
@@ -69,6 +124,7 @@ EXPECTED_FAILED_CHECKS = {
         "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": _TINY_NET,
         "check_class_weight_classifiers": _TINY_NET,
     },
+    "ONNXClassifier": _ONNX_EXPECTED_FAILURES,
 }
 
 

@@ -1,6 +1,9 @@
 """The model shipped in the package: what it is, and predict without a model."""
 
+import hashlib
 import json
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -16,12 +19,19 @@ from emotion_sklearn import (
     make_emotion_pipeline,
 )
 from emotion_sklearn.cli import main
+from emotion_sklearn.inference._shipped import shipped_path
 from emotion_sklearn.model_files._fingerprint import network_fingerprint
-from emotion_sklearn.model_files._pretrained import pretrained_path
 
 
 @pytest.fixture(scope="module")
 def shipped():
+    """The trained pipeline itself, on Keras."""
+    return load_pretrained(engine="keras")
+
+
+@pytest.fixture(scope="module")
+def fast():
+    """The same model on onnxruntime, as load_pretrained() gives it."""
     return load_pretrained()
 
 
@@ -66,29 +76,30 @@ def test_the_shipped_network_is_the_one_this_code_builds():
     through at predict), but they are part of the recipe the file must have
     been trained with.
     """
-    with pretrained_path() as path:
+    with shipped_path(".esk") as path:
         manifest = json.loads(model_file_parts(path)["manifest.json"])
     stored = manifest["steps"][-1]["fitted"]["network"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ModelFileWarning)
-        built = network_fingerprint(load_pretrained().named_steps["cnn"].model_)
+        keras_model = load_pretrained(engine="keras").named_steps["cnn"].model_
+        built = network_fingerprint(keras_model)
     assert [layer["class"] for layer in stored] == [layer["class"] for layer in built]
 
 
 def test_the_shipped_file_is_small_and_checked(shipped):
-    with pretrained_path() as path:
+    with shipped_path(".esk") as path:
         assert path.stat().st_size < 10_000_000
     assert shipped.classes_.tolist() == ["anger", "happiness", "neutral", "sadness"]
 
 
 def test_each_call_returns_its_own_copy(shipped):
-    other = load_pretrained()
+    other = load_pretrained(engine="keras")
     other.set_params(cnn__class_prior__shares="training")
     assert shipped.get_params()["cnn__class_prior__shares"] == "uniform"
 
 
 def test_it_keeps_the_priors_each_class_prior_reading_needs(portrait):
-    model = load_pretrained()
+    model = load_pretrained(engine="keras")
     cnn = model.named_steps["cnn"]
     # The training rows' shares, and the repeats' weights on top of them.
     np.testing.assert_allclose(cnn.class_frequencies_.sum(), 1)
@@ -100,18 +111,62 @@ def test_it_keeps_the_priors_each_class_prior_reading_needs(portrait):
     np.testing.assert_allclose(read, expected / expected.sum(), rtol=1e-5)
 
 
-def test_it_predicts_paths_and_arrays_alike(shipped, portrait):
-    from_path = shipped.predict_proba([str(portrait)])
-    from_array = shipped.predict_proba([astronaut()])
+def test_it_predicts_paths_and_arrays_alike(fast, portrait):
+    from_path = fast.predict_proba([str(portrait)])
+    from_array = fast.predict_proba([astronaut()])
     assert from_path.shape == (1, 4)
     # The JPEG file and the array differ by compression only.
     np.testing.assert_allclose(from_path, from_array, atol=0.05)
 
 
-def test_detect_emotions_uses_it_when_given_no_model(shipped, portrait):
+def test_detect_emotions_uses_it_when_given_no_model(fast, portrait):
     faces = detect_emotions([str(portrait)])
     assert faces["face_found"].tolist() == [True]
-    assert faces["label"][0] == shipped.predict([str(portrait)])[0]
+    assert faces["label"][0] == fast.predict([str(portrait)])[0]
+
+
+def test_the_shipped_graph_is_exported_from_the_shipped_file(fast):
+    """Fails when the model file was rebuilt and its graph not exported again.
+
+    ``python scripts/train_pretrained.py`` writes both.
+    """
+    with shipped_path(".esk") as path:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    exported_from = fast.named_steps["cnn"].metadata_["exported_from"]
+    assert exported_from == {"file": "emotion_cnn.esk", "sha256": digest}
+
+
+def test_the_shipped_graph_predicts_what_the_shipped_file_does(shipped, fast):
+    rng = np.random.default_rng(0)
+    faces = [astronaut(), astronaut()[40:300, 100:360], astronaut()[:, ::-1]]
+    faces += list(rng.integers(0, 256, (5, 64, 64), dtype=np.uint8))
+    load = fast.named_steps["load"]
+    rows = np.concatenate([load.transform([face]) for face in faces])
+    np.testing.assert_allclose(
+        fast.named_steps["cnn"].predict_proba(rows),
+        shipped.named_steps["cnn"].predict_proba(rows),
+        atol=1e-5,
+    )
+    assert (
+        fast.named_steps["load"].get_params()
+        == shipped.named_steps["load"].get_params()
+    )
+
+
+def test_predicting_with_the_shipped_model_starts_no_tensorflow(portrait):
+    script = (
+        "import sys\n"
+        "from emotion_sklearn import detect_emotions, load_pretrained\n"
+        "from emotion_sklearn.cli import main\n"
+        f"load_pretrained().predict([{str(portrait)!r}])\n"
+        f"detect_emotions([{str(portrait)!r}])\n"
+        f"assert main(['predict', {str(portrait)!r}]) == 0\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_predict_without_a_model_prints_a_row_per_face(portrait, capsys):

@@ -1,37 +1,39 @@
 """The model shipped inside the package, trained by the default recipe."""
 
 import functools
-from importlib import resources
 
-from ._format import load_model
+from ..model_files._format import load_model
+from ._load import onnx_pipeline
+from ._shipped import shipped_path
 
-PRETRAINED_FILE = "emotion_cnn.esk"
-
-
-def pretrained_path():
-    """A context manager giving the shipped model file's path on disk."""
-    return resources.as_file(
-        resources.files("emotion_sklearn") / "pretrained" / PRETRAINED_FILE
-    )
+ENGINES = ("onnx", "keras")
 
 
-def load_pretrained():
+def load_pretrained(*, engine="onnx"):
     """The model shipped with the package: a fitted pipeline, ready to predict.
 
     ``make_emotion_pipeline(random_state=0)`` trained on all 10,459 images of
     the four classes anger, happiness, neutral and sadness in the
     ``muxspace/facial_expressions`` dataset; ``scripts/train_pretrained.py``
-    rebuilds it. It is stored in the package's own model format
-    (:func:`load_model`: arrays and JSON, checked against their SHA-256 on
-    load, no code run), so nothing is downloaded. See the model card in the
+    rebuilds it. Nothing is downloaded. See the model card in the
     documentation for what it scores and where it falls short.
+
+    Parameters
+    ----------
+    engine : {"onnx", "keras"}, default="onnx"
+        ``"onnx"``: the network exported to ONNX (shipped beside the model
+        file), run by onnxruntime behind the recipe's :class:`ImageLoader`,
+        without TensorFlow: the same probabilities (to about 1e-6), ready in
+        a fraction of a second. ``"keras"``: the trained pipeline itself
+        (:func:`load_model` of the shipped file), to refit, fine-tune or
+        export; it starts TensorFlow.
 
     Returns
     -------
-    model : imblearn.pipeline.Pipeline
+    model : sklearn.pipeline.Pipeline or imblearn.pipeline.Pipeline
         Paths or image arrays in; ``predict`` gives labels, ``predict_proba``
         one column per class in ``model.classes_`` order. Each call returns a
-        new copy, which may be changed or refitted freely.
+        new copy, which may be changed freely.
 
     Examples
     --------
@@ -43,7 +45,13 @@ def load_pretrained():
     >>> model.predict([astronaut()]).shape
     (1,)
     """
-    with pretrained_path() as path:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
+    if engine == "onnx":
+        from ._classifier import ONNXClassifier
+
+        return onnx_pipeline(ONNXClassifier().fit())
+    with shipped_path(".esk") as path:
         return load_model(path)
 
 

@@ -147,7 +147,7 @@ def _face_finder(settings):
 # -- steps ----------------------------------------------------------------------
 
 
-def _describe_step(name, step, arrays):
+def describe_step(name, step, arrays):
     if step is None or (isinstance(step, str) and step == "passthrough"):
         return {"name": name, "class": None}
     cls_path = _public_name(type(step))
@@ -200,19 +200,19 @@ def _rebuild(path, manifest, arrays, networks):
     """The model ``manifest`` describes; a malformed step is named."""
     if "estimator" in manifest:
         with reading(path, "the estimator"):
-            return _rebuild_step(manifest["estimator"], arrays, networks)
+            return rebuild_step(manifest["estimator"], arrays, networks)
     with reading(path, "the pipeline's steps"):
         steps = list(manifest["steps"])
         names = [described["name"] for described in steps]
     model_steps = []
     for name, described in zip(names, steps, strict=True):
         with reading(path, f"step {name!r}"):
-            model_steps.append((name, _rebuild_step(described, arrays, networks)))
+            model_steps.append((name, rebuild_step(described, arrays, networks)))
     with reading(path, "the pipeline"):
         return _resolve(manifest["pipeline"])(model_steps)
 
 
-def _rebuild_step(described, arrays, networks):
+def rebuild_step(described, arrays, networks):
     """The step ``described``; a recorded network goes into ``networks`` to check."""
     if described["class"] is None:
         return "passthrough"
@@ -306,13 +306,13 @@ def write_model_file(model, path):
         | {name: _version(name) for name in _VERSIONED},
     }
     if steps is None:
-        manifest["estimator"] = _describe_step("model", model, arrays)
+        manifest["estimator"] = describe_step("model", model, arrays)
     else:
         cls_path = _public_name(type(model))
         if cls_path is None:
             raise ModelFileError(f"a {type(model).__name__} cannot be saved safely.")
         manifest["pipeline"] = cls_path
-        manifest["steps"] = [_describe_step(n, s, arrays) for n, s in steps]
+        manifest["steps"] = [describe_step(n, s, arrays) for n, s in steps]
     parts = {"manifest.json": json.dumps(manifest, indent=1).encode()}
     for name, array in arrays.items():
         buffer = io.BytesIO()
