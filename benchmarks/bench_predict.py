@@ -1,27 +1,29 @@
-"""Cold start and throughput of predicting emotions from photos, faces found.
+"""Cold start, memory and throughput of predicting emotions from photos.
 
 Usage::
 
-    python benchmarks/bench_predict.py [--data DIR] [--n-images 500] [--repeats 3]
+    python benchmarks/bench_predict.py [--data DIR] [--n-images 500] [--repeats 5]
 
-Measures, in the same run:
+Measures, in the same run, the shipped model on onnxruntime (the default
+path: ``load_pretrained()``, ``predict`` without ``--model``) against the
+same model on Keras (``load_pretrained(engine="keras")``, ``predict --model``
+of the shipped ``.esk``) and against a plain script:
 
-- **cold start**: wall time of ``emotion-sklearn predict PHOTO`` in a fresh
-  process (the shipped model, every face found), against a fresh process
-  doing the same with plain calls: ``keras.saving.load_model`` of a ``.keras``
-  file of the plain script's network, OpenCV's Haar cascade, a crop, a
-  resize and ``Model.predict``; median of ``--repeats`` runs each;
+- **cold start**: wall time and peak memory (resident set) of ``emotion-sklearn
+  predict PHOTO`` in a fresh process, every face found, median of
+  ``--repeats`` processes; the plain script does the same with plain calls:
+  ``keras.saving.load_model`` of a ``.keras`` file of the plain script's
+  network, OpenCV's Haar cascade, a crop, a resize and ``Model.predict``;
 - **throughput** from paths, faces found: ``detect_emotions`` (every face,
-  one row each) and the shipped pipeline's ``predict`` (the largest face,
-  as in training), against the same plain Keras + OpenCV loop in batches of
-  64, over the same ``--n-images`` dataset photos, each timed once warm (the
-  plain script times its loop itself, after a first call of its network).
+  one row each) and the pipeline's ``predict`` (the largest face, as in
+  training), against the plain Keras + OpenCV loop in batches of 64, over
+  the same ``--n-images`` dataset photos, each timed once warm (the plain
+  script times its loop itself, after a first call of its network).
 
 The plain network is untrained: only its speed is measured.
 """
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,6 +36,7 @@ import numpy as np
 from emotion_sklearn import detect_emotions, load_pretrained
 from emotion_sklearn.datasets import find_facial_expressions, load_facial_expressions
 from emotion_sklearn.images._faces import BOX_CACHE
+from emotion_sklearn.inference._shipped import shipped_path
 
 DEFAULT_DATA = find_facial_expressions()
 
@@ -89,25 +92,41 @@ def loop_seconds(stderr):
     return float(line.split()[1])
 
 
-def median_times(command, repeats):
-    """Median wall and CPU seconds (user + system, all threads) of ``command``.
+# Runs a command and prints its wall seconds, exit status and peak resident
+# memory. A process forked from this benchmark (TensorFlow loaded) would count
+# the benchmark's pages in its peak before it executes the command; forked
+# from this small process, it counts little more than its own.
+_RUNNER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, os.waitstatus_to_exitcode(status),
+      usage.ru_maxrss)
+"""
 
-    CPU seconds move less than wall seconds when other work shares the
-    machine, so a ratio of them is the steadier of the two.
+
+def median_run(command, repeats):
+    """Median wall seconds and median peak resident memory (MB) of ``command``.
+
+    Each run is a fresh process; its peak memory is the kernel's count of
+    its largest resident set (``wait4``, kilobytes on Linux).
     """
-    walls, cpus = [], []
+    walls, peaks = [], []
     for _ in range(repeats):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
-
-
-def median_seconds(command, repeats):
-    return median_times(command, repeats)[0]
+        done = subprocess.run(
+            [sys.executable, "-c", _RUNNER, *command],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        wall, status, peak = done.stdout.split()
+        if int(status) != 0:
+            raise RuntimeError(f"{command} failed")
+        walls.append(float(wall))
+        peaks.append(int(peak) / 1024)
+    return statistics.median(walls), statistics.median(peaks)
 
 
 def images_per_second(function, paths):
@@ -128,7 +147,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--n-images", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
 
     faces = load_facial_expressions(args.data)
@@ -139,21 +158,28 @@ def main(argv=None):
     script = Path(folder) / "plain_predict.py"
     script.write_text(PLAIN_SCRIPT)
 
-    ours_cold = median_seconds(
-        [sys.executable, "-m", "emotion_sklearn", "predict", paths[0]], args.repeats
-    )
-    plain_cold = median_seconds(
-        [sys.executable, str(script), plain_model, paths[0]], args.repeats
-    )
-    model = load_pretrained()
-    rates = {
-        "detect_emotions (every face)": images_per_second(
-            lambda some: detect_emotions(some, model, n_jobs=-1), paths
-        ),
-        "pipeline.predict (largest face)": images_per_second(
-            model.set_params(load__n_jobs=-1).predict, paths
+    with shipped_path(".esk") as shipped:
+        shipped = str(shipped)
+    cli = [sys.executable, "-m", "emotion_sklearn", "predict"]
+    cold = {
+        "onnx": median_run([*cli, paths[0]], args.repeats),
+        "keras": median_run([*cli, "--model", shipped, paths[0]], args.repeats),
+        "plain": median_run(
+            [sys.executable, str(script), plain_model, paths[0]], args.repeats
         ),
     }
+    models = {
+        "onnx": load_pretrained(),
+        "keras": load_pretrained(engine="keras"),
+    }
+    rates = {}
+    for engine, model in models.items():
+        rates["detect_emotions (every face)", engine] = images_per_second(
+            lambda some, model=model: detect_emotions(some, model, n_jobs=-1), paths
+        )
+        rates["pipeline.predict (largest face)", engine] = images_per_second(
+            model.set_params(load__n_jobs=-1).predict, paths
+        )
     plain_run = subprocess.run(
         [sys.executable, str(script), plain_model, *paths],
         check=True,
@@ -161,16 +187,24 @@ def main(argv=None):
         text=True,
     )
     plain_rate = len(paths) / loop_seconds(plain_run.stderr)
+    print_table(cold, rates, plain_rate)
 
-    print(f"{'measure':<40}{'ours':>10}{'plain':>10}{'ratio':>8}")
-    print(
-        f"{'cold start, one photo, s':<40}{ours_cold:>10.2f}{plain_cold:>10.2f}"
-        f"{ours_cold / plain_cold:>8.2f}"
-    )
-    for name, rate in rates.items():
+
+def print_table(cold, rates, plain_rate):
+    """Each measure for onnxruntime, Keras and the plain script, with ratios."""
+    header = f"{'measure':<34}{'onnx':>8}{'keras':>8}{'plain':>8}"
+    print(header + f"{'onnx/keras':>12}{'onnx/plain':>12}")
+    for index, unit in ((0, "cold start, one photo, s"), (1, "cold start, peak MB")):
+        onnx, keras, plain = (cold[k][index] for k in ("onnx", "keras", "plain"))
         print(
-            f"{name + ', images/s':<40}{rate:>10.0f}{plain_rate:>10.0f}"
-            f"{rate / plain_rate:>8.2f}"
+            f"{unit:<34}{onnx:>8.2f}{keras:>8.2f}{plain:>8.2f}"
+            f"{onnx / keras:>12.2f}{onnx / plain:>12.2f}"
+        )
+    for name in dict.fromkeys(name for name, _ in rates):
+        onnx, keras = rates[name, "onnx"], rates[name, "keras"]
+        print(
+            f"{name + ', images/s':<34}{onnx:>8.0f}{keras:>8.0f}{plain_rate:>8.0f}"
+            f"{onnx / keras:>12.2f}{onnx / plain_rate:>12.2f}"
         )
 
 

@@ -347,3 +347,37 @@ def test_each_file_is_searched_once(photo_file, monkeypatch):
     Image.open(photo_file).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(photo_file)
     loader.transform([photo_file])  # an edited file is searched again
     assert len(calls) == 2
+
+
+def test_find_every_frames_a_portrait_as_the_loader_does(photo):
+    portrait = photo
+    finder = FaceFinder(detect_side=400, min_face=0.05)
+    every = finder.find_every(portrait)
+    assert len(every) == 1
+    # The finer search (faces down to half this one) frames it on a larger
+    # copy; the refined box moves by a pixel or two.
+    np.testing.assert_allclose(every, FaceFinder().find_largest(portrait), atol=3)
+
+
+def test_find_every_finds_a_group_of_small_faces(photo):
+    # Four faces, each 7.5% of the photo's width: too small for the coarse
+    # searches, found by the full one.
+    face = photo[20:240, 140:360]
+    small = np.asarray(Image.fromarray(face).resize((160, 160)))
+    row = np.concatenate([np.pad(small, 40, mode="edge")] * 4, axis=1)
+    finder = FaceFinder(detect_side=400, min_face=0.05)
+    every = finder.find_every(row)
+    assert len(every) == 4
+    assert sorted(every[:, 0] // 240) == [0, 1, 2, 3]
+
+
+def test_find_every_looks_for_faces_down_to_half_the_smallest_found(photo):
+    portrait = photo[0:300, 100:400]  # a face of 100 pixels
+    face = photo[20:240, 140:360]
+    smaller = np.asarray(Image.fromarray(face).resize((130, 130)))  # 60 pixels
+    beside = np.pad(smaller, ((85, 85), (0, 0)), mode="edge")
+    group = np.concatenate([portrait, beside], axis=1)
+    finder = FaceFinder(detect_side=400, min_face=0.05)
+    every = finder.find_every(group)
+    assert len(every) == 2
+    assert every[1, 0] >= 300  # the smaller face, right of the portrait

@@ -238,7 +238,9 @@ def decode_file(
         return _scaled_pixels(resized), found
 
 
-def decode_faces(path, image_size, fit, *, crop_fraction, face_finder, index=None):
+def decode_faces(
+    path, image_size, fit, *, crop_fraction, face_finder, index=None, search="find"
+):
     """Every face in one file, each resized as :func:`decode_file` does it.
 
     Returns
@@ -252,12 +254,15 @@ def decode_faces(path, image_size, fit, *, crop_fraction, face_finder, index=Non
         central ``crop_fraction`` of the image with its ``faceless_margin``
         around it (1.0: all of it).
     found : bool
+
+    ``search`` names the :class:`FaceFinder` method that finds the boxes
+    (``"find"`` or ``"find_every"``).
     """
     with _named_errors(path, index):
         side = _decode_side(image_size, crop_fraction, face_finder)
         band, full_size = _read_band(path, side)
         gray = np.asarray(band)
-        boxes = _cached_boxes(gray, path, face_finder)
+        boxes = _cached_boxes(gray, path, face_finder, search)
         boxes, pixels, found = faces_in_gray(
             gray, boxes, image_size, fit, crop_fraction, face_finder
         )
