@@ -1,14 +1,15 @@
 """detect_emotions: every face in each photo, with its emotion."""
 
+import itertools
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import clone
 
+from ._video import VIDEO_COLUMNS, is_video, parse_every, video_rows
 from .images._decode import (
     ImageLoadError,
     array_to_grayscale,
@@ -43,16 +44,20 @@ def detect_emotions(
     face_finder=None,
     no_face="report",
     errors="raise",
+    every=None,
+    smoothing=None,
     n_jobs=None,
 ):
-    """Find every face in each photo and predict its emotion.
+    """Find every face in each photo or video frame and predict its emotion.
 
     Parameters
     ----------
     images : path, list of paths or image arrays, or ndarray
-        Image files (any format Pillow reads), or pixel arrays: a 2-D array
-        is one grayscale image, a 3-D or 4-D array a stack of images as
-        :class:`ImageLoader` takes them, a list may hold arrays of any size.
+        Image files (any format Pillow reads), video files (``.mp4``,
+        ``.mov``, ``.avi``, ``.mkv``, ``.webm``...: a row per face of each
+        sampled frame), or pixel arrays: a 2-D array is one grayscale image,
+        a 3-D or 4-D array a stack of images as :class:`ImageLoader` takes
+        them, a list may hold arrays of any size.
     model : fitted pipeline, path or None, default=None
         A fitted pipeline whose first step is an :class:`ImageLoader` (as
         :func:`make_emotion_pipeline` builds), or the path of a model file
@@ -60,11 +65,14 @@ def detect_emotions(
         the package (:func:`load_pretrained`).
     face_finder : FaceFinder or None, default=None
         How faces are found. ``None`` takes the settings of the model's
-        loader's finder (else ``FaceFinder()``'s) and searches a copy of at
-        least 400 pixels for faces down to 5% of its shorter side, so that
-        each face of a group photo is found, not only the largest. Each face
-        is refined and cropped as the finder does in training, and resized
-        as the loader resizes its images.
+        loader's finder (else ``FaceFinder()``'s) and looks for faces down
+        to 5% of the shorter side of a copy of at most 400 pixels, coarse
+        to fine (:meth:`FaceFinder.find_every`): each face of a group photo
+        is found, not only the largest, and a portrait costs one search on
+        the loader's 160-pixel copy. A finder given here searches with
+        :meth:`FaceFinder.find`, at its own settings. Each face is refined
+        and cropped as the finder does in training, and resized as the
+        loader resizes its images.
     no_face : {"report", "whole", "skip"}, default="report"
         A photo without a face: ``"report"`` gives it one row with
         ``face_found`` False, the whole image as its box, and no label or
@@ -76,7 +84,20 @@ def detect_emotions(
     errors : {"raise", "report"}, default="raise"
         A file that cannot be read raises :class:`ImageLoadError`
         (``"raise"``) or gets one row with its message in an ``error`` column
-        (``"report"``), the other photos still predicted.
+        (``"report"``), the other photos still predicted. A video that breaks
+        off keeps the rows of the frames before; it then raises (a
+        :class:`VideoReadWarning` instead, so those rows are returned) or
+        gets its ``error`` row.
+    every : float, str or None, default=None
+        Which frames of a video to predict: ``None`` every frame, a number
+        (or ``"0.5s"``) one frame each so many seconds, ``"5f"`` every fifth
+        frame. Photos ignore it.
+    smoothing : float or None, default=None
+        Average each person's probabilities in a video over time, a frame
+        this many seconds older weighing half as much (an exponential moving
+        average), and label by the average: a face's expression changes
+        more slowly than single frames' readings jitter. None reports each
+        frame's own reading.
     n_jobs : int or None, default=None
         Threads decoding photos and finding faces; ``None`` means 1, -1 all
         cores.
@@ -87,7 +108,10 @@ def detect_emotions(
         One row per face: ``source`` (the path, or the array's position),
         ``face`` (0 for the largest, then by size), ``face_found``, the box
         ``x``, ``y``, ``width``, ``height`` in the photo's pixels, ``label``
-        and one probability column per class.
+        and one probability column per class. With a video among the
+        sources, also ``frame`` (its index), ``time`` (seconds) and
+        ``person`` (a number each face keeps from frame to frame while it
+        stays in view); these are empty for photos.
 
     Examples
     --------
@@ -104,24 +128,45 @@ def detect_emotions(
         raise ValueError(f"no_face must be one of {NO_FACE_OPTIONS}, got {no_face!r}.")
     if errors not in ERROR_OPTIONS:
         raise ValueError(f"errors must be one of {ERROR_OPTIONS}, got {errors!r}.")
+    parse_every(every)
+    if smoothing is not None and not smoothing > 0:
+        raise ValueError(
+            f"smoothing must be a positive half-life in seconds, got {smoothing!r}."
+        )
     detector = FaceDetections(model, face_finder=face_finder, n_jobs=n_jobs)
-    rows = list(detector.rows(_sources(images), errors=errors, no_face=no_face))
-    missed = {row["source"] for row in rows if row.get("face_found") is False}
+    sources = _sources(images)
+    rows = list(
+        detector.mixed_rows(
+            sources, errors=errors, no_face=no_face, every=every, smoothing=smoothing
+        )
+    )
+    photo_rows = [row for row in rows if "frame" not in row]
+    missed = {row["source"] for row in photo_rows if row.get("face_found") is False}
     if missed:
         warnings.warn(
             NoFaceFoundWarning.counting(
                 "detect_emotions",
                 len(missed),
-                len({row["source"] for row in rows}),
-                next(str(r["source"]) for r in rows if r.get("face_found") is False),
+                len({row["source"] for row in photo_rows}),
+                next(
+                    str(r["source"]) for r in photo_rows if r.get("face_found") is False
+                ),
                 _NO_FACE_NOTES[no_face],
             ),
             stacklevel=2,
         )
-        if no_face == "skip":
-            rows = [row for row in rows if row.get("face_found") is not False]
-    columns = detector.columns + (["error"] if errors == "report" else [])
-    return pd.DataFrame(rows, columns=columns)
+    if no_face == "skip":
+        rows = [row for row in rows if row.get("face_found") is not False]
+    columns = detector.columns
+    if any(is_video(source) for source in sources):
+        columns = columns[:1] + VIDEO_COLUMNS + columns[1:]
+    columns += ["error"] if errors == "report" else []
+    import pandas as pd  # here: the command line's predict needs no DataFrame
+
+    faces = pd.DataFrame(rows, columns=columns)
+    if "person" in faces:  # numbers, empty for photos and faceless frames
+        faces["person"] = faces["person"].astype("Int64")
+    return faces
 
 
 class FaceDetections:
@@ -136,6 +181,7 @@ class FaceDetections:
         self.columns = ["source", "face", "face_found", *BOX_COLUMNS, "label"]
         self.columns += self.classes
         self._finder = (face_finder or every_face_finder(loader)).check()
+        self._search = "find" if face_finder is not None else "find_every"
         self._size = tuple(loader.image_size)
         self._fit = loader.fit_mode
         # Formats the face pixels as the loader formats its output (pandas
@@ -143,24 +189,69 @@ class FaceDetections:
         self._format = clone(loader).set_params(face_finder=None, crop_fraction=1.0)
         self._n_jobs = max(1, effective_n_jobs(n_jobs))
 
-    def rows(self, sources, *, errors="raise", no_face="report", chunk_size=_CHUNK):
+    def rows(
+        self,
+        sources,
+        *,
+        errors="raise",
+        no_face="report",
+        chunk_size=_CHUNK,
+        first_index=0,
+    ):
         """Yield one dict per face (or per unreadable file with ``errors="report"``).
 
         Photos are read and predicted ``chunk_size`` at a time, so rows come
         out as each chunk is done. A photo without a face is predicted whole
-        only with ``no_face="whole"``.
+        only with ``no_face="whole"``. An array's ``source`` is its position,
+        counted from ``first_index``.
         """
         with ThreadPoolExecutor(self._n_jobs) as pool:
             for start in range(0, len(sources), chunk_size):
-                chunk = list(enumerate(sources[start : start + chunk_size], start))
+                chunk = list(
+                    enumerate(sources[start : start + chunk_size], first_index + start)
+                )
                 found = list(pool.map(self._faces_of, chunk))
-                yield from self._predicted(found, errors, read_whole=no_face == "whole")
+                yield from self.predicted(found, errors, read_whole=no_face == "whole")
+
+    def mixed_rows(self, sources, *, errors, no_face, every=None, smoothing=None):
+        """Rows of photos and videos in the order given, each video frame by frame."""
+        position = 0
+        for video, group in itertools.groupby(sources, key=is_video):
+            group = list(group)
+            if video:
+                for path in group:
+                    yield from self.video_rows(
+                        path,
+                        errors=errors,
+                        no_face=no_face,
+                        every=every,
+                        smoothing=smoothing,
+                    )
+            else:
+                yield from self.rows(
+                    group, errors=errors, no_face=no_face, first_index=position
+                )
+            position += len(group)
+
+    def video_rows(
+        self, path, *, errors, no_face, every=None, smoothing=None, annotate_to=None
+    ):
+        """Rows of one video's sampled frames (see :func:`detect_emotions`)."""
+        return video_rows(
+            self,
+            path,
+            every=every,
+            smoothing=smoothing,
+            errors=errors,
+            no_face=no_face,
+            annotate_to=annotate_to,
+        )
 
     def _faces_of(self, indexed_source):
         index, source = indexed_source
         try:
             if isinstance(source, np.ndarray):
-                return index, source, self._faces_in_array(source)
+                return index, source, self.faces_in_array(source)
             return index, os.fspath(source), self._faces_in_file(source, index)
         except ImageLoadError as exc:
             return index, os.fspath(source), exc
@@ -175,14 +266,17 @@ class FaceDetections:
             crop_fraction=1.0,
             face_finder=self._finder,
             index=index,
+            search=self._search,
         )
 
-    def _faces_in_array(self, image):
+    def faces_in_array(self, image):
+        """``(boxes, pixels, found)`` of one image array, as of a file."""
         gray = array_to_grayscale(image[np.newaxis])[0]
-        boxes = self._finder.find(gray)
+        boxes = getattr(self._finder, self._search)(gray)
         return faces_in_gray(gray, boxes, self._size, self._fit, 1.0, self._finder)
 
-    def _predicted(self, found, errors, read_whole):
+    def predicted(self, found, errors, read_whole):
+        """Rows of ``(index, source, faces or error)`` triples, predicted together."""
         readable = [
             faces
             for _, _, faces in found
@@ -286,7 +380,7 @@ def _split_at_loader(model):
 
 def _resolve_model(model):
     if model is None:
-        from .model_files._pretrained import shared_pretrained
+        from .inference._pretrained import shared_pretrained
 
         return shared_pretrained()
     if isinstance(model, (str, os.PathLike)):

@@ -1,7 +1,5 @@
 """make_emotion_pipeline: the package's recommended pipeline."""
 
-import numpy as np
-import pandas as pd
 from imblearn.pipeline import Pipeline
 
 from .images import FaceFinder, ImageLoader
@@ -126,23 +124,3 @@ def _seed_steps(pipeline, random_state, params):
             continue
         if "random_state" in step.get_params(deep=False):
             pipeline.set_params(**{key: random_state})
-
-
-def loading_steps(pipeline):
-    """``(head, tail)``: the pipeline up to its ImageLoader, and the rest.
-
-    The command line decodes each image once with ``head`` (stateless) and
-    fits or predicts ``tail`` on the pixels. A pipeline without an
-    :class:`ImageLoader` step has no head: ``(None, pipeline)``.
-    """
-    for index, (_, step) in enumerate(pipeline.steps):
-        if isinstance(step, ImageLoader):
-            return pipeline[: index + 1], pipeline[index + 1 :]
-    return None, pipeline
-
-
-def stack_rows(chunks):
-    """Loader outputs one after another, keeping named pixel columns."""
-    if isinstance(chunks[0], pd.DataFrame):
-        return pd.concat(chunks, ignore_index=True)
-    return np.concatenate(chunks)

@@ -1,4 +1,5 @@
-"""Plots for models and data: confusion matrix, training curves, sample faces.
+"""Plots for models and data: confusion matrix, training curves, sample faces,
+emotions over a video.
 
 Every function draws on a new :class:`matplotlib.figure.Figure` (or on the
 ``ax`` given) and never touches pyplot's global state, so it works without a
@@ -18,6 +19,7 @@ from .images._annotate import annotate
 __all__ = [
     "annotate",
     "plot_confusion_matrix",
+    "plot_emotions_over_time",
     "plot_sample_images",
     "plot_training_curves",
 ]
@@ -186,4 +188,58 @@ def plot_sample_images(
             title = f"{y_true[i]}\npredicted {y_pred[i]}"
             color = "black" if y_pred[i] == y_true[i] else "tab:red"
         ax.set_title(title, fontsize=8, color=color)
+    return figure
+
+
+def plot_emotions_over_time(faces, *, classes=None, figure=None):
+    """Each person's emotion probabilities along a video, one panel per person.
+
+    Parameters
+    ----------
+    faces : pandas.DataFrame
+        :func:`~emotion_sklearn.detect_emotions`' rows of one video (its
+        ``time`` and ``person`` columns); frames without a face are left out.
+    classes : list of str or None, default=None
+        The probability columns to draw; None takes those after ``label``.
+    figure : matplotlib.figure.Figure or None, default=None
+        Draw on this (empty) figure, for example ``pyplot.figure()`` so that
+        a notebook shows it; ``None`` makes a new
+        :class:`~matplotlib.figure.Figure` that pyplot does not know.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emotion_sklearn.plotting import plot_emotions_over_time
+    >>> faces = pd.DataFrame({"time": [0.0, 0.5, 0.0], "person": [0, 0, 1],
+    ...                       "face_found": True, "label": "happy",
+    ...                       "happy": [0.9, 0.7, 0.2], "sad": [0.1, 0.3, 0.8]})
+    >>> len(plot_emotions_over_time(faces).axes)
+    2
+    """
+    if not {"time", "person"} <= set(faces.columns):
+        raise ValueError(
+            "faces has no 'time' and 'person' columns: pass detect_emotions' "
+            "rows of a video."
+        )
+    if classes is None:
+        columns = list(faces.columns)
+        classes = [c for c in columns[columns.index("label") + 1 :] if c != "error"]
+    seen = faces[faces["person"].notna() & (faces["face_found"] == True)]  # noqa: E712
+    people = sorted(seen["person"].unique())
+    if not people:
+        raise ValueError("faces holds no face followed in a video: nothing to plot.")
+    figure = _drawing_figure(figure, (8, 1.8 + 1.6 * len(people)))
+    axes = np.atleast_1d(figure.subplots(len(people), 1, sharex=True, squeeze=False))
+    for ax, person in zip(axes.ravel(), people, strict=True):
+        rows = seen[seen["person"] == person].sort_values("time")
+        for index, name in enumerate(classes):
+            ax.plot(rows["time"], rows[name], label=name, color=f"C{index}")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"person {int(person)}")
+    axes.ravel()[0].legend(loc="upper right", ncols=len(classes), fontsize="small")
+    axes.ravel()[-1].set_xlabel("time (s)")
     return figure

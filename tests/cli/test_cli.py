@@ -365,3 +365,47 @@ def test_a_warning_is_one_line_naming_the_command():
         warnings.formatwarning = shown
     assert [str(w.message) for w in caught] == ["a package warning"]
     assert text == "emotion-sklearn info: warning: a package warning\n"
+
+
+def test_export_writes_a_graph_that_predicts_as_the_model_does(
+    trained, subset, tmp_path, capsys
+):
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(trained), str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    photos = sorted((subset / "images").iterdir())[:6]
+    rows = {}
+    for model in (trained, out):
+        assert (
+            main(["predict", "--model", str(model), *map(str, photos), "--json"]) == 0
+        )
+        rows[model] = [
+            json.loads(line) for line in capsys.readouterr().out.split("\n")[:-1]
+        ]
+    for esk, onnx in zip(rows[trained], rows[out], strict=True):
+        assert (esk["box"], esk["label"]) == (onnx["box"], onnx["label"])
+        for name, value in esk["probabilities"].items():
+            assert onnx["probabilities"][name] == pytest.approx(value, abs=1e-5)
+
+
+def test_export_replaces_a_file_only_with_force(trained, tmp_path, capsys):
+    out = tmp_path / "m.onnx"
+    out.write_text("mine")
+    assert main(["export", str(trained), str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert out.read_text() == "mine"
+    assert main(["export", str(trained), str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "none.esk"), str(out)]) == 2
+    assert main(["export", str(trained), str(out), "--force"]) == 0
+    assert out.stat().st_size > 1000
+
+
+def test_predict_names_a_file_that_is_not_an_exported_graph(tmp_path, capsys):
+    fake = tmp_path / "fake.onnx"
+    fake.write_bytes(b"not a graph")
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((40, 40), 100, np.uint8)).save(photo)
+    assert main(["predict", "--model", str(fake), str(photo)]) == 2
+    err = capsys.readouterr().err
+    assert "fake.onnx" in err and "cannot be read as an ONNX model" in err

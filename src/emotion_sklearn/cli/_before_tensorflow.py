@@ -22,8 +22,10 @@ def check_before_start(args):
         parse_assignment(text)
     for text in getattr(args, "grid", None) or []:
         parse_grid_values(text)
-    if args.command == "evaluate":
+    if args.command in ("evaluate", "export"):
         _check_model_path(Path(args.model))
+    if args.command == "export":
+        _check_export_target(Path(args.out), args.force)
     if args.command in ("train", "search"):
         extra = [cv_results_path_for(args.out)] if args.command == "search" else []
         check_writable(args.out, args.force, extra=extra)
@@ -35,6 +37,15 @@ def check_before_start(args):
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
             raise UserError(f"no such file or folder: {missing[0]!r}")
+
+
+def _check_export_target(out, force):
+    if out.is_dir():
+        raise UserError(f"{str(out)!r} is a folder; give the ONNX file's name")
+    if out.exists() and not force:
+        raise UserError(f"{str(out)!r} exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise UserError(f"no folder {str(out.parent)!r} to write {out.name!r} into")
 
 
 def parse_value(text):

@@ -12,14 +12,16 @@ import pandas as pd
 from sklearn.model_selection import GridSearchCV
 from tqdm.auto import tqdm
 
-from .._pipeline import loading_steps, make_emotion_pipeline, stack_rows
+from .._pipeline import make_emotion_pipeline
 from .._sklearn_seam import InvalidParameterError, safe_indexing
+from .._steps import loading_steps, stack_rows
 from ..datasets import person_folds
 
 # cli.py calls each sub-command by name from this module and catches
 # ImageLoadError from here.
 from ..images._decode import ImageLoadError  # noqa: F401
 from ..images._loader import READ_WHOLE, NoFaceFoundWarning
+from ..model_files._format import is_model_file
 from ._before_tensorflow import (
     UserError,
     load_dataset,
@@ -37,6 +39,21 @@ from ._report import (
 )
 
 _DECODE_CHUNK = 256
+
+
+def export(args):
+    """Write the model's network as an ONNX graph (export_onnx)."""
+    from ..inference import export_onnx
+
+    model = load_model_file(args.model, allow_pickle=args.allow_pickle)
+    # A model file is passed by path, so that the graph records its SHA-256.
+    from_path = is_model_file(args.model)
+    try:
+        path = export_onnx(args.model if from_path else model, args.out)
+    except TypeError as exc:
+        raise UserError(str(exc)) from None
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return 0
 
 
 def start_tensorflow():

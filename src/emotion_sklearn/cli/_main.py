@@ -147,12 +147,15 @@ def _add_predict(commands):
     predict = commands.add_parser(
         "predict",
         formatter_class=_Formatter,
-        help="the emotion of every face in image files or folders",
+        help="the emotion of every face in image files, videos or folders",
         description="Print one row per face found in each photo: its box "
         "(x, y, width, height in the photo's pixels), label and class "
         "probabilities. A photo without a face gets one row marked 'no face "
         "found', without a label (--no-face whole reads the whole image "
-        "instead). An unreadable file is reported on its "
+        "instead). A video (.mp4, .mov, .avi, .mkv, .webm...) gets rows for "
+        "each sampled frame (--every), each with its time and the number of "
+        "the person, who keeps it from frame to frame. An unreadable file is "
+        "reported on its "
         "own line and the others are still predicted; the exit status is 1 if "
         "any failed. Without a model, the one shipped with the package is used; "
         f"a model file may also be given as the first PATH. {TRUST_WARNING}",
@@ -180,10 +183,23 @@ def _add_predict(commands):
         "reads the whole image as a face",
     )
     predict.add_argument(
+        "--every",
+        metavar="STEP",
+        help="in a video, predict one frame each STEP seconds (0.5) or frames "
+        "(5f); default: every frame",
+    )
+    predict.add_argument(
+        "--smoothing",
+        type=float,
+        metavar="SECONDS",
+        help="in a video, average each person's probabilities over time, a "
+        "frame SECONDS older weighing half as much",
+    )
+    predict.add_argument(
         "--annotate",
         metavar="DIR",
-        help="also write a copy of each photo into DIR, same file name, with "
-        "each face's box and label drawn on it",
+        help="also write a copy of each photo or video into DIR, same file "
+        "name, with each face's box, label (and person, in a video) drawn on it",
     )
     predict.add_argument(
         "--force",
@@ -191,6 +207,25 @@ def _add_predict(commands):
         help="let --annotate replace files of the same name in DIR",
     )
     predict.set_defaults(handler="predict")
+
+
+def _add_export(commands):
+    export = commands.add_parser(
+        "export",
+        formatter_class=_Formatter,
+        help="write a model's network as an ONNX graph, to predict without TensorFlow",
+        description="Export the network of a model saved by train or search, "
+        "with its test-time reading (crop, mirror average, class prior), as one "
+        "ONNX graph: it takes the loader's rows of pixels and gives the "
+        "model's probabilities. predict reads it with onnxruntime, without "
+        "starting TensorFlow; docs/production.rst describes its inputs and "
+        f"metadata for use outside Python. Needs tf2onnx. {TRUST_WARNING}",
+    )
+    export.add_argument("model", metavar="MODEL", help="a model file")
+    export.add_argument("out", metavar="OUT", help="the ONNX file to write")
+    export.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    _add_pickle_option(export)
+    export.set_defaults(handler="export")
 
 
 def _add_search(commands):
@@ -261,6 +296,7 @@ def build_parser():
         _add_train,
         _add_evaluate,
         _add_predict,
+        _add_export,
         _add_search,
     ):
         add_command(commands)
@@ -348,6 +384,11 @@ def _run(args):
     except (_before_tensorflow.UserError, OSError) as exc:
         print(f"emotion-sklearn {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    if args.handler == "predict":
+        from . import _predict
+
+        if not _predict.needs_tensorflow(args):
+            return _call(_predict.predict, args)
     try:
         # Here, not at the top: --help and the checks above need no TensorFlow.
         with _native_stderr_silenced():
@@ -358,9 +399,17 @@ def _run(args):
     except KeyboardInterrupt:
         print(f"emotion-sklearn {args.command}: interrupted", file=sys.stderr)
         return 130
+    return _call(getattr(_commands, args.handler), args)
+
+
+def _call(handler, args):
+    """Run a command's handler, its failures printed as one line."""
+    from ..images._decode import ImageLoadError
+    from ._before_tensorflow import UserError
+
     try:
-        return getattr(_commands, args.handler)(args)
-    except (_commands.UserError, _commands.ImageLoadError, OSError) as exc:
+        return handler(args)
+    except (UserError, ImageLoadError, OSError) as exc:
         print(f"emotion-sklearn {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:

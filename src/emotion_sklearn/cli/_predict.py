@@ -1,17 +1,18 @@
 """The ``predict`` command: a row per face, printed as it is done."""
 
 import csv
+import itertools
 import json
 import sys
 from pathlib import Path
 
 import joblib
 import numpy as np
-import pandas as pd
 
 from .._detect import BOX_COLUMNS, FaceDetections
 from .._files import remove_stale_scratch, takes_new_files, written_together
-from .._pipeline import loading_steps, stack_rows
+from .._steps import loading_steps, stack_rows
+from .._video import VIDEO_COLUMNS, is_video, parse_every
 from ..images._annotate import annotate
 from ..images._decode import ImageLoadError
 from ..images._loader import ImageLoader
@@ -20,14 +21,16 @@ from ._before_tensorflow import UserError
 
 # Photos predicted together: rows come out a chunk at a time.
 PREDICT_CHUNK = 64
-MODEL_SUFFIXES = {".esk", ".joblib", ".pkl", ".pickle"}
+MODEL_SUFFIXES = {".esk", ".onnx", ".joblib", ".pkl", ".pickle"}
+# Exported graphs (export_onnx) run on onnxruntime, without TensorFlow.
+ONNX_SUFFIX = ".onnx"
 
 
 def predict(args):
-    """Print a row per face of each photo; exit status 1 if a file failed."""
+    """Print a row per face of each photo and video frame; status 1 if a file failed."""
     model_path, photos = split_model_argument(args)
     if model_path is None:
-        from ..model_files._pretrained import load_pretrained
+        from ..inference._pretrained import load_pretrained
 
         model = load_pretrained()
     else:
@@ -36,26 +39,76 @@ def predict(args):
         raise UserError(f"{model_path!r} has no ImageLoader step to read images with")
     classes = [str(c) for c in model.classes_]
     paths = list(expand_paths(photos))  # folders checked before any output
+    _check_video_options(args, paths)
     annotator = args.annotate and Annotator(args.annotate, paths, force=args.force)
-    printer = row_printer(classes, args)
+    printer = row_printer(classes, args, video=any(map(is_video, paths)))
     failed = 0
-    predicted = predicted_rows(model, paths, no_face=args.no_face)
-    for path, rows in _rows_by_photo(predicted):
-        for row in rows:
-            printer(row)
-        failed += "error" in rows[0]
-        if annotator and "error" not in rows[0]:
-            annotator.write(path, rows, classes)
+    for video, group in itertools.groupby(paths, key=is_video):
+        group = list(group)
+        if video:
+            for path in group:
+                failed += _predict_video(model, path, args, printer, annotator)
+            continue
+        predicted = predicted_rows(model, group, no_face=args.no_face)
+        for path, rows in _rows_by_photo(predicted):
+            for row in rows:
+                printer(row)
+            failed += "error" in rows[0]
+            if annotator and "error" not in rows[0]:
+                annotator.write(path, rows, classes)
     return 1 if failed else 0
 
 
+def _check_video_options(args, paths):
+    try:
+        parse_every(args.every)
+    except ValueError as exc:
+        raise UserError(f"--every: {exc}") from None
+    if args.smoothing is not None and not args.smoothing > 0:
+        raise UserError("--smoothing must be a positive number of seconds")
+
+
+def _predict_video(model, path, args, printer, annotator):
+    """Print the rows of one video's sampled frames; 1 if it failed or broke off."""
+    rows = FaceDetections(model).video_rows(
+        path,
+        errors="report",
+        no_face=args.no_face,
+        every=args.every,
+        smoothing=args.smoothing,
+        annotate_to=annotator.target_of(path) if annotator else None,
+    )
+    failed = 0
+    for row in rows:
+        printer(row)
+        failed = failed or "error" in row
+    return int(failed)
+
+
+def needs_tensorflow(args):
+    """Whether ``predict`` with ``args`` runs a Keras network.
+
+    The shipped model and exported graphs run on onnxruntime.
+    """
+    model_path, _ = split_model_argument(args)
+    return model_path is not None and Path(model_path).suffix.lower() != ONNX_SUFFIX
+
+
 def load_model_file(path, *, allow_pickle=False):
-    """The model at ``path``: the safe format, or a pickle only when allowed."""
+    """The model at ``path``: the safe format or an exported graph, or a
+    pickle only when allowed."""
     path = Path(path)
     if not path.exists():
         raise UserError(f"no model file at {str(path)!r}")
     if not path.is_file():
         raise UserError(f"{str(path)!r} is not a regular file")
+    if path.suffix.lower() == ONNX_SUFFIX:
+        from ..inference._load import load_onnx
+
+        try:
+            return load_onnx(path)
+        except ModelFileError as exc:
+            raise UserError(str(exc)) from None
     if is_model_file(path):
         try:
             return load_model(path)
@@ -161,15 +214,20 @@ def _rows_by_photo(rows):
         yield current, group
 
 
-def row_printer(classes, args):
-    """A function printing one row as the output format asks, header first."""
+def row_printer(classes, args, *, video=False):
+    """A function printing one row as the output format asks, header first.
+
+    With ``video``, CSV rows have ``frame``, ``time`` and ``person`` columns
+    (empty for photos).
+    """
     if args.json:
         return lambda row: print(json.dumps(_json_row(row, classes)), flush=True)
     if args.csv:
         writer = csv.writer(sys.stdout)
-        header = ["path", "face", "face_found", *BOX_COLUMNS, "label", *classes]
-        writer.writerow([*header, "error"])
-        return lambda row: _write_csv_row(writer, row, classes)
+        extra = VIDEO_COLUMNS if video else []
+        header = ["path", *extra, "face", "face_found", *BOX_COLUMNS, "label"]
+        writer.writerow([*header, *classes, "error"])
+        return lambda row: _write_csv_row(writer, row, classes, extra)
     return lambda row: print(_text_row(row, classes), flush=True)
 
 
@@ -177,8 +235,10 @@ def _json_row(row, classes):
     if "error" in row:
         return {"path": row["source"], "error": row["error"]}
     box = [row[c] for c in BOX_COLUMNS] if "x" in row else None
+    in_video = {c: row[c] for c in VIDEO_COLUMNS if c in row}
     return {
         "path": row["source"],
+        **in_video,
         "face": row["face"],
         "face_found": row["face_found"],
         "box": box,
@@ -187,11 +247,12 @@ def _json_row(row, classes):
     }
 
 
-def _write_csv_row(writer, row, classes):
+def _write_csv_row(writer, row, classes, extra):
     found = row.get("face_found")
     writer.writerow(
         [
             row["source"],
+            *(_blank_if_none(row.get(c)) for c in extra),
             row.get("face", ""),
             "" if found is None else found,
             *(row.get(c, "") for c in BOX_COLUMNS),
@@ -203,11 +264,19 @@ def _write_csv_row(writer, row, classes):
     sys.stdout.flush()
 
 
+def _blank_if_none(value):
+    return "" if value is None else value
+
+
 def _text_row(row, classes):
     if "error" in row:
         return f"{row['source']}: ERROR {row['error']}"
+    source = row["source"]
+    if "frame" in row:
+        person = "" if row["person"] is None else f" person {row['person']}"
+        source = f"{source} frame {row['frame']} at {row['time']:.2f} s{person}"
     if row["label"] is None:
-        return f"{row['source']} no face found"
+        return f"{source} no face found"
     shares = ", ".join(f"{c} {row[c]:.2f}" for c in classes)
     if row["face_found"] is None:
         where = ""
@@ -216,7 +285,7 @@ def _text_row(row, classes):
         where = f" face {row['face']} at x,y,w,h={box}"
     else:
         where = " no face found, whole image"
-    return f"{row['source']}{where}: {row['label']} ({shares})"
+    return f"{source}{where}: {row['label']} ({shares})"
 
 
 class Annotator:
@@ -260,9 +329,15 @@ class Annotator:
                 f"--annotate: cannot write to {str(self.folder)!r} ({refused.strerror})"
             )
 
+    def target_of(self, path):
+        """Where the annotated copy of ``path`` goes."""
+        return self._targets[str(path)]
+
     def write(self, path, rows, classes):
         """Draw one photo's ``rows`` on a copy of it and save that."""
         target = self._targets[str(path)]
+        import pandas as pd  # only to annotate: predicting starts faster without
+
         image = annotate(path, pd.DataFrame(rows), classes)
         remove_stale_scratch(target)
         with written_together() as scratch_for:

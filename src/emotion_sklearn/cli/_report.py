@@ -14,7 +14,6 @@ from sklearn.metrics import (
 
 from .._files import remove_stale_scratch, takes_new_files, written_together
 from ..model_files._format import write_model_file
-from ..plotting import plot_confusion_matrix, plot_training_curves
 
 
 def classification_metrics(y_true, y_pred, labels=None):
@@ -169,6 +168,10 @@ def save_outputs(model_path, *, model, report=None, tables=None):
 
 def write_report_files(folder, *, model, metrics, y_true=None, y_pred=None):
     """The plots and ``metrics.json`` of a report, written into ``folder``."""
+    # Here, not at the top: predict checks its arguments with this module
+    # and needs no matplotlib.
+    from ..plotting import plot_confusion_matrix, plot_training_curves
+
     folder = Path(folder)
     if y_true is not None:
         display = plot_confusion_matrix(y_true, y_pred, labels=metrics.get("labels"))

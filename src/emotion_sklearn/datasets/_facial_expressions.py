@@ -5,8 +5,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils import Bunch
 
 DEFAULT_EMOTIONS = ("anger", "happiness", "neutral", "sadness")
@@ -92,10 +90,17 @@ def person_folds(n_splits=5, *, random_state=0):
     >>> bool(set(people[train]) & set(people[test]))
     False
     """
+    # Here, not at the top: predicting imports this module and no splitter.
+    from sklearn.model_selection import StratifiedGroupKFold
+
     return StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
 
 
 def _read_legend(legend_path):
+    # pandas here, not at the top: the command line imports this module to
+    # predict, which reads no legend and starts faster without pandas.
+    import pandas as pd
+
     try:
         legend = pd.read_csv(legend_path, dtype=str, skipinitialspace=True)
     except FileNotFoundError:
@@ -225,6 +230,8 @@ def load_facial_expressions(root, *, emotions=DEFAULT_EMOTIONS, return_X_y=False
     legend = _select_emotions(legend, emotions, legend_path)
     images_dir = root / "images"
     _check_files_exist(images_dir, legend["image"])
+
+    import pandas as pd
 
     frame = pd.DataFrame(
         {

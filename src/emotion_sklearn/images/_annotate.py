@@ -58,6 +58,9 @@ def annotate(photo, faces, classes):
         if found:
             draw.rectangle(box, outline=colour, width=line)
         text = f"{row.label} {getattr(row, row.label):.0%}"
+        person = getattr(row, "person", None)
+        if person is not None and person == person:  # a video's person, not NaN
+            text = f"#{int(person)} {text}"
         if not found:
             text = f"no face found; whole image: {text}"
         _label(draw, (row.x, row.y), text, colour, font, image.size)
