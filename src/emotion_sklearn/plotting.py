@@ -240,6 +240,7 @@ def plot_emotions_over_time(faces, *, classes=None, figure=None):
             ax.plot(rows["time"], rows[name], label=name, color=f"C{index}")
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"person {int(person)}")
-    axes.ravel()[0].legend(loc="upper right", ncols=len(classes), fontsize="small")
+    handles, names = axes.ravel()[0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="outside upper center", ncols=len(classes))
     axes.ravel()[-1].set_xlabel("time (s)")
     return figure

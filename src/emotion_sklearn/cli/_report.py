@@ -5,12 +5,6 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
-    confusion_matrix,
-    precision_recall_fscore_support,
-)
 
 from .._files import remove_stale_scratch, takes_new_files, written_together
 from ..model_files._format import write_model_file
@@ -43,6 +37,14 @@ def classification_metrics(y_true, y_pred, labels=None):
     if labels is None:
         labels = np.unique(np.concatenate([y_true, y_pred]))
     labels = [str(label) for label in labels]
+    # Here, not at the top: predict checks its arguments with this module.
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        confusion_matrix,
+        precision_recall_fscore_support,
+    )
+
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
