@@ -7,6 +7,7 @@ Usage::
                                         [--fold K ...] [--methods ...]
                                         [--n-images N] [--seed S]
                                         [--set NAME=VALUE ...] [--out results.json]
+                                        [--save-proba DIR]
 
 Splits (``splits.py``): ``persons``, five stratified person-disjoint folds of
 the 10,459 images of the four default classes (``person_folds(5)``; fold 0 is
@@ -32,6 +33,12 @@ class and the macro one-vs-rest ROC AUC, then mean and standard deviation per
 method and each method's ratio to the HOG baseline. Each method's loader
 decodes the images once; augmentation and resampling happen inside each fit,
 so no person, image or augmented copy is on both sides of a split.
+
+``--save-proba DIR`` also writes, per method and split, the test labels and
+probabilities (``DIR/METHOD_splitK.npz``); for the recipe, the network's
+probabilities as trained (``class_prior=None``) and the priors every
+:class:`ClassPrior` reading needs, so that readings are compared without a
+refit.
 """
 
 import argparse
@@ -134,6 +141,21 @@ def roc_auc(estimator, X, y):
         return None
     proba = estimator.predict_proba(X)
     return float(roc_auc_score(y, proba, multi_class="ovr", labels=CLASSES))
+
+
+def saved_probabilities(estimator, X, y):
+    """Arrays to compare test-time readings with: labels, probabilities, priors."""
+    saved = {"y_true": np.asarray(y).astype(str), "proba": estimator.predict_proba(X)}
+    cnn = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    if hasattr(cnn, "trained_prior_"):
+        reading = cnn.class_prior
+        cnn.set_params(class_prior=None)
+        saved["proba_as_trained"] = estimator.predict_proba(X)
+        cnn.set_params(class_prior=reading)
+        saved["trained_prior"] = cnn.trained_prior_
+        saved["class_frequencies"] = cnn.class_frequencies_
+    saved["classes"] = np.asarray(estimator.classes_).astype(str)
+    return saved
 
 
 def evaluate_split(estimator, X, y, train, test, stressed=None):
@@ -244,6 +266,9 @@ def _parser():
         help="a parameter of the default's pipeline, e.g. cnn__dropout=0.0",
     )
     parser.add_argument("--out", type=Path, help="write the per-split results as JSON")
+    parser.add_argument(
+        "--save-proba", type=Path, metavar="DIR", help="write test probabilities"
+    )
     return parser
 
 
@@ -280,6 +305,10 @@ def main(argv=None):
             X = pixels(loader, paths)
             outcome = evaluate_split(estimator, X, y, train, test, stressed)
             results[name].append(outcome)
+            if args.save_proba:
+                args.save_proba.mkdir(parents=True, exist_ok=True)
+                saved = saved_probabilities(estimator, X[test], y[test])
+                np.savez(args.save_proba / f"{name}_split{index}.npz", **saved)
             print(
                 f"split {index} {name:<13} macro-F1 {outcome['macro_f1']:.3f} "
                 f"bal. acc. {outcome['balanced_accuracy']:.3f}  "

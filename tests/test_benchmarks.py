@@ -94,3 +94,34 @@ def test_eyes_to_chin_keeps_the_lower_face_the_finder_finds(tmp_path):
     # Its top row is the face's row at 30% of its height.
     top = np.asarray(gray)[round(y + 0.3 * h), round(x + 0.05 * w) :][: cut.width]
     np.testing.assert_array_equal(np.asarray(cut)[0], top)
+
+
+def test_choose_prior_chooses_on_the_development_splits_and_reports_the_rest(
+    tmp_path, capsys
+):
+    from choose_prior import RECIPE, main, reading
+
+    rng = np.random.default_rng(0)
+    classes = np.array(CLASSES)
+    for index in range(3):
+        y = rng.choice(classes, 200, p=[0.05, 0.45, 0.45, 0.05])
+        proba = rng.dirichlet(np.ones(4), 200) + 2.0 * (y[:, None] == classes)
+        proba /= proba.sum(axis=1, keepdims=True)
+        np.savez(
+            tmp_path / f"default_split{index}.npz",
+            y_true=y,
+            proba=proba,
+            proba_as_trained=proba,
+            trained_prior=np.full(4, 0.25),
+            class_frequencies=np.full(4, 0.25),
+            classes=classes,
+        )
+    main([str(tmp_path), "--dev", "0", "1"])
+    out = capsys.readouterr().out
+    assert "chosen on splits [0, 1]" in out and "splits [2]" in out
+    assert out.count("<- recipe") == 1
+    # The recipe's candidate is the recipe's ClassPrior.
+    shares = np.array([0.05, 0.45, 0.45, 0.05])
+    prior = reading(*RECIPE, shares, CLASSES)
+    np.testing.assert_allclose(list(prior.shares.values()), 0.25)
+    assert prior.boost == {"sadness": 5.0}
