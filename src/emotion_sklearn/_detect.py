@@ -60,9 +60,10 @@ def detect_emotions(
         them, a list may hold arrays of any size.
     model : fitted pipeline, path or None, default=None
         A fitted pipeline whose first step is an :class:`ImageLoader` (as
-        :func:`make_emotion_pipeline` builds), or the path of a model file
-        saved with :func:`save_model`; ``None`` uses the model shipped with
-        the package (:func:`load_pretrained`).
+        :func:`make_emotion_pipeline` builds), the path of a model file
+        saved with :func:`save_model`, or of an ``.onnx`` file exported with
+        :func:`export_onnx`; ``None`` uses the model shipped with the package
+        (:func:`load_pretrained`).
     face_finder : FaceFinder or None, default=None
         How faces are found. ``None`` takes the settings of the model's
         loader's finder (else ``FaceFinder()``'s) and looks for faces down
@@ -384,6 +385,10 @@ def _resolve_model(model):
 
         return shared_pretrained()
     if isinstance(model, (str, os.PathLike)):
+        if os.fspath(model).lower().endswith(".onnx"):
+            from .inference._load import load_onnx
+
+            return load_onnx(model)
         from .model_files._format import load_model
 
         return load_model(model)

@@ -69,6 +69,15 @@ def test_each_test_time_reading_is_built_into_the_graph(settings, tmp_path):
     assert graph.metadata_["reading"]["flip"] == cnn._test_time().flip
 
 
+def test_detect_emotions_takes_the_path_of_a_graph(fitted, exported, small_faces):
+    from emotion_sklearn import detect_emotions
+
+    photos = list(small_faces[0][:4])
+    by_path = detect_emotions(photos, str(exported))
+    by_model = detect_emotions(photos, fitted)
+    assert by_path["label"].tolist() == by_model["label"].tolist()
+
+
 def test_a_model_file_is_exported_with_its_digest(fitted, tmp_path):
     esk = tmp_path / "model.esk"
     save_model(fitted, esk)
