@@ -206,13 +206,23 @@ class FaceDetections:
         only with ``no_face="whole"``. An array's ``source`` is its position,
         counted from ``first_index``.
         """
+        read_whole = no_face == "whole"
         with ThreadPoolExecutor(self._n_jobs) as pool:
+            searching = None
             for start in range(0, len(sources), chunk_size):
-                chunk = list(
-                    enumerate(sources[start : start + chunk_size], first_index + start)
+                chunk = enumerate(
+                    sources[start : start + chunk_size], first_index + start
                 )
-                found = list(pool.map(self._faces_of, chunk))
-                yield from self.predicted(found, errors, read_whole=no_face == "whole")
+                # The next chunk's faces are searched for while this one's
+                # are predicted.
+                submitted = [pool.submit(self._faces_of, item) for item in chunk]
+                if searching is not None:
+                    found = [future.result() for future in searching]
+                    yield from self.predicted(found, errors, read_whole=read_whole)
+                searching = submitted
+            if searching is not None:
+                found = [future.result() for future in searching]
+                yield from self.predicted(found, errors, read_whole=read_whole)
 
     def mixed_rows(self, sources, *, errors, no_face, every=None, smoothing=None):
         """Rows of photos and videos in the order given, each video frame by frame."""

@@ -203,7 +203,7 @@ def plot_emotions_over_time(faces, *, classes=None, figure=None):
         The probability columns to draw; None takes those after ``label``.
     figure : matplotlib.figure.Figure or None, default=None
         Draw on this (empty) figure, for example ``pyplot.figure()`` so that
-        a notebook shows it; ``None`` makes a new
+        pyplot, notebooks and sphinx-gallery show it; ``None`` draws on a new
         :class:`~matplotlib.figure.Figure` that pyplot does not know.
 
     Returns
