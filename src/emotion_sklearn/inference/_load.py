@@ -35,7 +35,7 @@ def load_onnx(path):
 
 def onnx_pipeline(cnn):
     """The fitted ``cnn`` behind the loader its metadata records, if any."""
-    described = cnn.metadata_["loader"]
+    described = cnn.metadata_.get("loader")
     if described is None:
         return cnn
     where = cnn.path or "the shipped model"
