@@ -133,6 +133,21 @@ class ONNXClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)  # first: it checks that self is fitted
         return self.classes_[np.argmax(proba, axis=1)]
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height * width)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def _rows(self, X):
         X = check_array(X, dtype=np.float32, order="C")
         if X.shape[1] != self.n_features_in_:
