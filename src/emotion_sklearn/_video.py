@@ -253,9 +253,7 @@ def video_rows(
     if annotate_to is not None and frames.width and frames.height:
         writer = AnnotatedVideo(annotate_to, frames, detector.classes)
     try:
-        yield from _frame_rows(
-            detector, frames, every, smoothing, no_face, writer, chunk_size
-        )
+        yield from _frame_rows(detector, frames, smoothing, no_face, writer, chunk_size)
     except BaseException:
         if writer is not None:
             writer.abandon()
@@ -274,7 +272,8 @@ def video_rows(
         warnings.warn(VideoReadWarning(frames.stopped), stacklevel=3)
 
 
-def _frame_rows(detector, frames, every, smoothing, no_face, writer, chunk_size):
+def _frame_rows(detector, frames, smoothing, no_face, writer, chunk_size):
+    """The rows of ``frames``' sampled frames; each frame drawn by ``writer``."""
     tracker = FaceTracker()
     smoother = None if smoothing is None else Smoother(smoothing, detector.classes)
     pending, latest = [], []
