@@ -206,28 +206,40 @@ class FaceFinder(BaseEstimator):
         search on a 96-pixel copy, then on a 160-pixel one, looks for large
         faces; once one finds some, faces down to half the smallest of them
         are looked for, on a copy large enough to show them (at most
-        ``detect_side``), and where neither finds any, :meth:`find` searches.
-        A portrait's face spans half its photo or more, so it costs about
-        the quick search the loader makes (:meth:`find_largest`); a group's
-        smaller faces take the finer searches.
+        ``detect_side``). Where neither finds any, a face that fills the
+        frame is looked for on the 160-pixel copy padded by repeating its
+        edges (as :meth:`find_largest` does), and then small faces on the
+        ``detect_side`` copy. A portrait's face spans half its photo or
+        more, so it costs about the quick search the loader makes; a
+        group's smaller faces take the finer searches.
         """
         gray = as_uint8(image)
-        for coarse_side in _COARSE_SIDES:
-            if coarse_side >= self.detect_side:
-                break
+        if self.detect_side <= _COARSE_SIDES[0]:
+            return self.find(gray)
+        sides = [side for side in _COARSE_SIDES if side < self.detect_side]
+        for coarse_side in sides:
             boxes = self._search(gray, coarse_side)
             if len(boxes):
                 break
         else:
-            return self.find(gray)
-        if coarse_side >= self.detect_side:
-            return self.find(gray)
+            return _largest_first(self._refined(gray, self._faceless_search(gray)))
         longer = max(gray.shape)
         wanted = _EVERY_FACE_RATIO * boxes[:, 2:].min() / longer
         fine_side = min(self.detect_side, math.ceil(_WINDOW / wanted))
         if fine_side > coarse_side:
             boxes = self._search(gray, fine_side, min_share=wanted)
         return _largest_first(self._refined(gray, boxes))
+
+    def _faceless_search(self, gray):
+        """Boxes where the coarse searches found none: filling the frame, or small."""
+        pad = max(gray.shape) // 4
+        padded = np.pad(gray, pad, mode="edge")
+        boxes = self._search(padded, _COARSE_SIDES[-1]) - np.array([pad, pad, 0, 0])
+        if len(boxes) == 0:
+            boxes = self._search(gray)
+        if len(boxes) == 0 and self.profiles:
+            boxes = self._search_profiles(gray)
+        return boxes
 
     def find_largest(self, image):
         """The largest face's box, as an array of shape (1, 4), or (0, 4).
