@@ -118,11 +118,21 @@ def main(argv=None):
     rounded = dict(zip(classes, shares.round(3).tolist(), strict=True))
     print(f"population shares {rounded}")
     print(f"chosen on splits {dev}: power {chosen[0]}, sadness boost {chosen[1]}")
-    print(f"\nsplits {held} (no choice made on them), mean ± sd:")
-    columns = list(on_dev[RECIPE])
-    print(f"{'power':>6}{'boost':>6}" + "".join(f"{c:>20}" for c in columns))
+    for title, indices in (
+        (f"splits {dev} (the choice is made here)", dev),
+        (f"splits {held} (no choice made on them)", held),
+    ):
+        print(f"\n{title}, mean ± sd:")
+        print_table(splits, indices, candidates, chosen)
+
+
+def print_table(splits, indices, candidates, chosen):
+    columns = None
     for key, prior in candidates.items():
-        result = mean_scores(splits, held, prior)
+        result = mean_scores(splits, indices, prior)
+        if columns is None:
+            columns = list(result)
+            print(f"{'power':>6}{'boost':>6}" + "".join(f"{c:>20}" for c in columns))
         mark = " <- recipe" if key == RECIPE else " <- chosen" if key == chosen else ""
         cells = "".join(f"{m:>13.3f} ± {s:.3f}" for m, s in result.values())
         print(f"{key[0]:>6}{key[1]:>6}{cells}{mark}")

@@ -14,6 +14,7 @@ from skimage.data import astronaut
 from _helpers import model_file_parts
 from emotion_sklearn import (
     ModelFileWarning,
+    ONNXClassifier,
     detect_emotions,
     load_pretrained,
     make_emotion_pipeline,
@@ -217,3 +218,24 @@ def test_annotate_writes_a_copy_and_never_over_a_file(portrait, tmp_path, capsys
     assert main(["predict", str(portrait), "--annotate", str(out), "--force"]) == 0
     assert main(["predict", str(portrait), "--annotate", str(portrait.parent)]) == 2
     assert "the photo itself" in capsys.readouterr().err
+
+
+def test_the_training_script_exports_the_graph_beside_the_file(tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "scripts"))
+    from train_pretrained import main as train_pretrained
+
+    with shipped_path(".esk") as path:
+        copy = Path(shutil.copy(path, tmp_path / "emotion_cnn.esk"))
+    train_pretrained(["--out", str(copy), "--export-only"])
+    assert f"wrote {tmp_path / 'emotion_cnn.onnx'}" in capsys.readouterr().out
+    graph = ONNXClassifier(tmp_path / "emotion_cnn.onnx").fit()
+    with shipped_path(".onnx") as shipped_graph:
+        shipped = ONNXClassifier(shipped_graph).fit()
+    assert graph.metadata_["exported_from"] == shipped.metadata_["exported_from"]
+    rows = np.random.default_rng(0).random((4, 48 * 48), dtype=np.float32)
+    np.testing.assert_allclose(
+        graph.predict_proba(rows), shipped.predict_proba(rows), atol=1e-6
+    )
