@@ -10,7 +10,7 @@ PACKAGE = Path(emotion_sklearn.__file__).parent
 BASE = {"_files", "_sklearn_seam", "_shapes"}
 TOP = {"__init__", "_pipeline", "_steps", "_detect", "_video", "plotting", "parallel"}
 # What each part may import, besides itself.
-ALLOWED = {
+SUBPACKAGES = {
     "base": set(),
     "datasets": {"base"},
     "images": {"base"},
@@ -19,25 +19,12 @@ ALLOWED = {
     "model_files": {"base", "images"},
     # network only to trace a graph in export_onnx, imported there.
     "inference": {"base", "images", "model_files", "network"},
-    "top": {
-        "base",
-        "datasets",
-        "images",
-        "sampling",
-        "network",
-        "model_files",
-        "inference",
-    },
-    "cli": {
-        "base",
-        "datasets",
-        "images",
-        "sampling",
-        "network",
-        "model_files",
-        "inference",
-        "top",
-    },
+}
+# The top-level modules may import every subpackage; the command line, those too.
+ALLOWED = {
+    **SUBPACKAGES,
+    "top": set(SUBPACKAGES),
+    "cli": set(SUBPACKAGES) | {"top"},
 }
 
 
