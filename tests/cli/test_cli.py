@@ -409,3 +409,12 @@ def test_predict_names_a_file_that_is_not_an_exported_graph(tmp_path, capsys):
     assert main(["predict", "--model", str(fake), str(photo)]) == 2
     err = capsys.readouterr().err
     assert "fake.onnx" in err and "cannot be read as an ONNX model" in err
+
+
+def test_export_without_tf2onnx_says_what_to_install(
+    trained, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # import tf2onnx fails
+    assert main(["export", str(trained), str(tmp_path / "m.onnx")]) == 2
+    assert "pip install 'emotion-sklearn[onnx]'" in capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()

@@ -50,7 +50,7 @@ def export(args):
     from_path = is_model_file(args.model)
     try:
         path = export_onnx(args.model if from_path else model, args.out)
-    except TypeError as exc:
+    except (TypeError, ImportError) as exc:  # not exportable; tf2onnx missing
         raise UserError(str(exc)) from None
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
