@@ -26,6 +26,12 @@ FORMAT_VERSION = 1
 METADATA_KEY = "emotion_sklearn"
 INPUT_NAME = "pixels"
 OUTPUT_NAME = "probabilities"
+SUFFIX = ".onnx"
+
+
+def is_graph_path(path):
+    """Whether ``path`` names an exported graph (by its ``.onnx`` suffix)."""
+    return Path(path).suffix.lower() == SUFFIX
 
 
 def export_onnx(model, path):
@@ -76,7 +82,7 @@ def export_onnx(model, path):
     loader, cnn = _loader_and_network(model)
     from ..network._export import onnx_graph
 
-    graph = onnx_graph(cnn)
+    graph = onnx_graph(cnn, INPUT_NAME, OUTPUT_NAME)
     metadata = _metadata(loader, cnn, source)
     graph.metadata_props.add(key=METADATA_KEY, value=json.dumps(metadata))
     graph.producer_name = "emotion-sklearn"

@@ -11,11 +11,9 @@ import numpy as np
 
 # The ONNX operator set: onnxruntime 1.14 and later run all of it.
 OPSET = 17
-INPUT_NAME = "pixels"
-OUTPUT_NAME = "probabilities"
 
 
-def onnx_graph(cnn):
+def onnx_graph(cnn, input_name, output_name):
     """The fitted ``cnn``'s ``predict_proba`` as an ONNX model.
 
     Parameters
@@ -23,13 +21,16 @@ def onnx_graph(cnn):
     cnn : EmotionCNNClassifier
         Fitted. Its test-time augmentation and class prior are read now:
         the graph keeps them as they are.
+    input_name, output_name : str
+        The names the graph's one input and one output get (the exported
+        file's contract names them).
 
     Returns
     -------
     graph : onnx.ModelProto
-        One input, ``pixels``, float32 of shape ``(n, height * width)``: the
-        rows the classifier takes. One output, ``probabilities``, float32 of
-        shape ``(n, n_classes)`` in ``cnn.classes_`` order.
+        One input, float32 of shape ``(n, height * width)``: the rows the
+        classifier takes. One output, float32 of shape ``(n, n_classes)`` in
+        ``cnn.classes_`` order.
     """
     import tensorflow as tf
 
@@ -39,15 +40,15 @@ def onnx_graph(cnn):
         raise ImportError(
             "Exporting to ONNX needs tf2onnx: pip install 'emotion-sklearn[onnx]'."
         ) from None
-    reading = _reading_function(cnn, tf)
+    reading = _reading_function(cnn, tf, input_name)
     graph, _ = tf2onnx.convert.from_function(
         reading, input_signature=reading.input_signature, opset=OPSET
     )
-    _rename_output(graph, reading)
+    _rename_output(graph, output_name)
     return graph
 
 
-def _reading_function(cnn, tf):
+def _reading_function(cnn, tf, input_name):
     height, width = cnn.image_size_
     test_time = cnn._test_time()
     test_time._validate_params()
@@ -56,7 +57,7 @@ def _reading_function(cnn, tf):
     model = cnn.model_
 
     @tf.function(
-        input_signature=[tf.TensorSpec([None, height * width], tf.float32, INPUT_NAME)]
+        input_signature=[tf.TensorSpec([None, height * width], tf.float32, input_name)]
     )
     def reading(rows):
         views = tf.reshape(rows, [-1, height, width])
@@ -78,11 +79,11 @@ def _reading_function(cnn, tf):
     return reading
 
 
-def _rename_output(graph, reading):
-    """Call the graph's one output ``probabilities`` instead of tf2onnx's name."""
+def _rename_output(graph, new):
+    """Call the graph's one output ``new`` instead of tf2onnx's name for it."""
     (output,) = graph.graph.output
     old = output.name
     for node in graph.graph.node:
-        node.output[:] = [OUTPUT_NAME if name == old else name for name in node.output]
-        node.input[:] = [OUTPUT_NAME if name == old else name for name in node.input]
-    output.name = OUTPUT_NAME
+        node.output[:] = [new if name == old else name for name in node.output]
+        node.input[:] = [new if name == old else name for name in node.input]
+    output.name = new
