@@ -232,9 +232,7 @@ class FaceFinder(BaseEstimator):
 
     def _faceless_search(self, gray):
         """Boxes where the coarse searches found none: filling the frame, or small."""
-        pad = max(gray.shape) // 4
-        padded = np.pad(gray, pad, mode="edge")
-        boxes = self._search(padded, _COARSE_SIDES[-1]) - np.array([pad, pad, 0, 0])
+        boxes = self._search_edge_padded(gray, _COARSE_SIDES[-1])
         if len(boxes) == 0:
             boxes = self._search(gray)
         if len(boxes) == 0 and self.profiles:
@@ -291,9 +289,18 @@ class FaceFinder(BaseEstimator):
         boxes = self._search(gray, detector=detector)
         if len(boxes):
             return boxes
+        return self._search_edge_padded(gray, detector=detector)
+
+    def _search_edge_padded(self, gray, detect_side=None, *, detector=None):
+        """Boxes in ``gray`` padded by a quarter of its side of repeated edges.
+
+        A cascade needs some background around a face: padded, a face that
+        fills the frame is found. Boxes are in ``gray``'s pixels.
+        """
         pad = max(gray.shape) // 4
         padded = np.pad(gray, pad, mode="edge")
-        return self._search(padded, detector=detector) - np.array([pad, pad, 0, 0])
+        boxes = self._search(padded, detect_side, detector=detector)
+        return boxes - np.array([pad, pad, 0, 0])
 
     def _search_profiles(self, gray):
         # OpenCV's profile cascade finds faces turned to one side only; the
