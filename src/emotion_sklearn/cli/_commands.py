@@ -21,7 +21,7 @@ from ..datasets import person_folds
 # ImageLoadError from here.
 from ..images._decode import ImageLoadError  # noqa: F401
 from ..images._loader import READ_WHOLE, NoFaceFoundWarning
-from ..model_files._format import is_model_file
+from ..model_files._format import ModelFileError, is_model_file
 from ._before_tensorflow import (
     UserError,
     load_dataset,
@@ -45,12 +45,15 @@ def export(args):
     """Write the model's network as an ONNX graph (export_onnx)."""
     from ..inference import export_onnx
 
-    model = load_model_file(args.model, allow_pickle=args.allow_pickle)
-    # A model file is passed by path, so that the graph records its SHA-256.
-    from_path = is_model_file(args.model)
+    # A model file goes by its path: export_onnx loads it once and records
+    # its SHA-256. Anything else (a trusted pickle) is loaded here.
+    source = args.model
+    if not is_model_file(source):
+        source = load_model_file(source, allow_pickle=args.allow_pickle)
     try:
-        path = export_onnx(args.model if from_path else model, args.out)
-    except (TypeError, ImportError) as exc:  # not exportable; tf2onnx missing
+        path = export_onnx(source, args.out)
+    except (TypeError, ImportError, ModelFileError) as exc:
+        # not exportable, tf2onnx missing, or a damaged model file
         raise UserError(str(exc)) from None
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
