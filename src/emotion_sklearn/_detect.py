@@ -9,7 +9,13 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import clone
 
-from ._video import VIDEO_COLUMNS, is_video, parse_every, video_rows
+from ._video import (
+    VIDEO_COLUMNS,
+    check_smoothing,
+    is_video,
+    parse_every,
+    video_rows,
+)
 from .images._decode import (
     ImageLoadError,
     array_to_grayscale,
@@ -18,6 +24,7 @@ from .images._decode import (
 )
 from .images._faces import FaceFinder
 from .images._loader import ImageLoader, NoFaceFoundWarning
+from .inference._graph_file import is_graph_path
 
 NO_FACE_OPTIONS = ("report", "whole", "skip")
 ERROR_OPTIONS = ("raise", "report")
@@ -130,10 +137,7 @@ def detect_emotions(
     if errors not in ERROR_OPTIONS:
         raise ValueError(f"errors must be one of {ERROR_OPTIONS}, got {errors!r}.")
     parse_every(every)
-    if smoothing is not None and not smoothing > 0:
-        raise ValueError(
-            f"smoothing must be a positive half-life in seconds, got {smoothing!r}."
-        )
+    check_smoothing(smoothing)
     detector = FaceDetections(model, face_finder=face_finder, n_jobs=n_jobs)
     sources = _sources(images)
     rows = list(
@@ -231,7 +235,8 @@ class FaceDetections:
             group = list(group)
             if video:
                 for path in group:
-                    yield from self.video_rows(
+                    yield from video_rows(
+                        self,
                         path,
                         errors=errors,
                         no_face=no_face,
@@ -243,20 +248,6 @@ class FaceDetections:
                     group, errors=errors, no_face=no_face, first_index=position
                 )
             position += len(group)
-
-    def video_rows(
-        self, path, *, errors, no_face, every=None, smoothing=None, annotate_to=None
-    ):
-        """Rows of one video's sampled frames (see :func:`detect_emotions`)."""
-        return video_rows(
-            self,
-            path,
-            every=every,
-            smoothing=smoothing,
-            errors=errors,
-            no_face=no_face,
-            annotate_to=annotate_to,
-        )
 
     def _faces_of(self, indexed_source):
         index, source = indexed_source
@@ -395,7 +386,7 @@ def _resolve_model(model):
 
         return shared_pretrained()
     if isinstance(model, (str, os.PathLike)):
-        if os.fspath(model).lower().endswith(".onnx"):
+        if is_graph_path(model):
             from .inference._load import load_onnx
 
             return load_onnx(model)

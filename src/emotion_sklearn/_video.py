@@ -67,6 +67,14 @@ def parse_every(every):
     return (int(amount), "f") if unit == "f" else (amount, "s")
 
 
+def check_smoothing(smoothing):
+    """ValueError unless ``smoothing`` is None or a positive half-life in seconds."""
+    if smoothing is not None and not smoothing > 0:
+        raise ValueError(
+            f"smoothing must be a positive half-life in seconds, got {smoothing!r}."
+        )
+
+
 class VideoFrames:
     """The frames of a video file, each with its index, time and whether sampled.
 

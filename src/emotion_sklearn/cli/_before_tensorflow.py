@@ -8,6 +8,7 @@ no TensorFlow at all.
 import ast
 from pathlib import Path
 
+from .._video import check_smoothing, parse_every
 from ..datasets import fetch_facial_expressions, load_facial_expressions
 from ._report import check_writable, cv_results_path_for
 
@@ -32,11 +33,23 @@ def check_before_start(args):
     if getattr(args, "data", None) is not None:
         _check_dataset_folder(Path(args.data))
     if args.command == "predict":
+        _check_video_options(args)
         if args.model is not None:
             _check_model_path(Path(args.model))
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
             raise UserError(f"no such file or folder: {missing[0]!r}")
+
+
+def _check_video_options(args):
+    try:
+        parse_every(args.every)
+    except ValueError as exc:
+        raise UserError(f"--every: {exc}") from None
+    try:
+        check_smoothing(args.smoothing)
+    except ValueError as exc:
+        raise UserError(f"--smoothing: {exc}") from None
 
 
 def _check_export_target(out, force):

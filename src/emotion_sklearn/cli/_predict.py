@@ -12,18 +12,17 @@ import numpy as np
 from .._detect import BOX_COLUMNS, FaceDetections
 from .._files import remove_stale_scratch, takes_new_files, written_together
 from .._steps import loading_steps, stack_rows
-from .._video import VIDEO_COLUMNS, is_video, parse_every
+from .._video import VIDEO_COLUMNS, is_video, video_rows
 from ..images._annotate import annotate
 from ..images._decode import ImageLoadError
 from ..images._loader import ImageLoader
+from ..inference._graph_file import is_graph_path
 from ..model_files._format import ModelFileError, is_model_file, load_model
 from ._before_tensorflow import UserError
 
 # Photos predicted together: rows come out a chunk at a time.
 PREDICT_CHUNK = 64
 MODEL_SUFFIXES = {".esk", ".onnx", ".joblib", ".pkl", ".pickle"}
-# Exported graphs (export_onnx) run on onnxruntime, without TensorFlow.
-ONNX_SUFFIX = ".onnx"
 
 
 def predict(args):
@@ -39,7 +38,6 @@ def predict(args):
         raise UserError(f"{model_path!r} has no ImageLoader step to read images with")
     classes = [str(c) for c in model.classes_]
     paths = list(expand_paths(photos))  # folders checked before any output
-    _check_video_options(args, paths)
     annotator = args.annotate and Annotator(args.annotate, paths, force=args.force)
     printer = row_printer(classes, args, video=any(map(is_video, paths)))
     failed = 0
@@ -59,18 +57,10 @@ def predict(args):
     return 1 if failed else 0
 
 
-def _check_video_options(args, paths):
-    try:
-        parse_every(args.every)
-    except ValueError as exc:
-        raise UserError(f"--every: {exc}") from None
-    if args.smoothing is not None and not args.smoothing > 0:
-        raise UserError("--smoothing must be a positive number of seconds")
-
-
 def _predict_video(model, path, args, printer, annotator):
     """Print the rows of one video's sampled frames; 1 if it failed or broke off."""
-    rows = FaceDetections(model).video_rows(
+    rows = video_rows(
+        FaceDetections(model),
         path,
         errors="report",
         no_face=args.no_face,
@@ -91,7 +81,7 @@ def needs_tensorflow(args):
     The shipped model and exported graphs run on onnxruntime.
     """
     model_path, _ = split_model_argument(args)
-    return model_path is not None and Path(model_path).suffix.lower() != ONNX_SUFFIX
+    return model_path is not None and not is_graph_path(model_path)
 
 
 def load_model_file(path, *, allow_pickle=False):
@@ -102,7 +92,7 @@ def load_model_file(path, *, allow_pickle=False):
         raise UserError(f"no model file at {str(path)!r}")
     if not path.is_file():
         raise UserError(f"{str(path)!r} is not a regular file")
-    if path.suffix.lower() == ONNX_SUFFIX:
+    if is_graph_path(path):
         from ..inference._load import load_onnx
 
         try:
