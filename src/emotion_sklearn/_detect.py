@@ -38,8 +38,9 @@ _NO_FACE_NOTES = {
 # Photos decoded and predicted together: large enough that the network's
 # per-call cost is shared, small enough that rows come out steadily.
 _CHUNK = 64
-# Searching a 400-pixel copy for faces down to 5% of its shorter side finds
-# the faces of a group of a dozen people in one row.
+# Faces down to 5% of the shorter side of a 400-pixel copy: the faces of a
+# group of a dozen people in one row. FaceFinder.find_every searches that
+# copy only when the coarser ones show no large face.
 EVERY_FACE_SIDE = 400
 EVERY_FACE_MIN = 0.05
 
