@@ -201,7 +201,14 @@ def _scaled_pixels(resized):
 
 
 def decode_file(
-    path, image_size, fit, *, crop_fraction=1.0, index=None, face_finder=None
+    path,
+    image_size,
+    fit,
+    *,
+    crop_fraction=1.0,
+    index=None,
+    face_finder=None,
+    whole=False,
 ):
     """Decode one file by its content into a ``float32`` array in [0, 1].
 
@@ -220,6 +227,9 @@ def decode_file(
         where none is found, ``crop_fraction`` of the image with the finder's
         ``faceless_margin`` around it is (the loader passes 1.0: the whole
         image).
+    whole : bool, default=False
+        Frame the image as one without a face, found or not (the loader's
+        ``fit_transform`` does, for a share of each class).
 
     Returns
     -------
@@ -231,7 +241,9 @@ def decode_file(
         side = _decode_side(image_size, crop_fraction, face_finder)
         band, _ = _read_band(path, side)
         found = False
-        if face_finder is not None:
+        if face_finder is not None and whole:
+            band = Image.fromarray(face_finder.pad_whole(np.asarray(band)))
+        elif face_finder is not None:
             band, found = _face_or_whole(band, path, face_finder)
         fraction = 1.0 if found else crop_fraction
         resized = fit_to_size(band, _pil_size(image_size), fit, fraction)

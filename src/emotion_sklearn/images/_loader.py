@@ -9,8 +9,12 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import gen_even_slices
-from sklearn.utils.validation import validate_data
+from sklearn.utils import check_random_state, gen_even_slices
+from sklearn.utils.validation import (
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from .._shapes import pixel_feature_names, resolve_image_size
 from .._sklearn_seam import Interval, StrOptions, fit_context
@@ -22,6 +26,7 @@ from ._decode import (
     resize_array,
 )
 from ._faces import DETECTORS, FaceFinder
+from ._framing import whole_framed_indices
 
 # Below this many files a thread pool costs more than it saves.
 _MIN_FILES_PER_JOB = 32
@@ -88,6 +93,17 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         frames it as a found face is framed), and counted in a
         :class:`NoFaceFoundWarning`. Each file's faces are found once a
         process (cached by path, size and modification time).
+    whole_share : "matched", float in [0, 1] or None, default="matched"
+        What ``fit_transform(X, y)`` does so that "no face found" does not
+        stand for a label: found faces of each class, chosen at random, are
+        read whole as faceless images are, until that share of every class
+        is read whole. ``"matched"``: the largest share of faceless images of
+        any class (the detector misses sad faces most often; without this,
+        a blank frame reads as sad). ``None``: ``fit_transform`` reads every
+        image as ``transform`` does. Only at fit time, and only with labels
+        and a ``face_finder``: ``transform`` frames every found face.
+    random_state : int, RandomState instance or None, default=None
+        Chooses the faces ``whole_share`` reads whole.
     n_jobs : int or None, default=None
         Threads that decode files in parallel (Pillow releases the GIL while
         decoding). ``None`` means 1 unless in a :func:`joblib.parallel_config`
@@ -95,6 +111,10 @@ class ImageLoader(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    whole_indices_ : ndarray of int
+        Positions of the images with a face that ``fit_transform`` read
+        whole (empty after ``fit``), as imbalanced-learn's samplers record
+        ``sample_indices_``.
     n_features_in_ : int
         Number of columns seen in ``fit``; set only for 2-D input.
     feature_names_in_ : ndarray of str
@@ -114,7 +134,10 @@ class ImageLoader(TransformerMixin, BaseEstimator):
     A file above 64 million pixels (8000x8000) is refused with
     :class:`ImageLoadError` before it is decoded.
 
-    The loader learns nothing, so ``transform`` works without ``fit``. Its
+    The loader learns nothing, so ``transform`` works without ``fit``. As
+    with scikit-learn's ``TargetEncoder``, ``fit_transform(X, y)`` differs
+    from ``fit(X, y).transform(X)`` (see ``whole_share``): a pipeline's
+    ``fit`` trains on the first, its ``predict`` reads the second. Its
     columns are named ``pixel_<row>_<col>``: with
     ``set_output(transform="pandas")`` the later steps read the image size
     from those names, so it is set in one place.
@@ -134,6 +157,12 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         "crop_fraction": [Interval(Real, 0, 1, closed="right")],
         "input_size": ["array-like", None],
         "face_finder": [StrOptions(set(DETECTORS)), FaceFinder, None],
+        "whole_share": [
+            StrOptions({"matched"}),
+            Interval(Real, 0, 1, closed="both"),
+            None,
+        ],
+        "random_state": ["random_state"],
         "n_jobs": [Interval(Integral, None, None, closed="neither"), None],
     }
 
@@ -145,6 +174,8 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         crop_fraction=0.7,
         input_size=None,
         face_finder="haar",
+        whole_share="matched",
+        random_state=None,
         n_jobs=None,
     ):
         self.image_size = image_size
@@ -152,6 +183,8 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         self.crop_fraction = crop_fraction
         self.input_size = input_size
         self.face_finder = face_finder
+        self.whole_share = whole_share
+        self.random_state = random_state
         self.n_jobs = n_jobs
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -171,7 +204,38 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         """
         _check_image_size(self.image_size)
         self._images_from(X, reset=True)
+        self.whole_indices_ = np.zeros(0, dtype=np.intp)
         return self
+
+    def fit_transform(self, X, y=None):
+        """Load the images, reading a share of each class's faces whole.
+
+        Parameters
+        ----------
+        X : array-like
+            See the class Notes.
+        y : array-like of shape (n_samples,) or None
+            The labels; ``whole_share`` needs them.
+
+        Returns
+        -------
+        pixels : ndarray of shape (n_samples, height * width), dtype float32
+            As :meth:`transform`, with the images at ``whole_indices_`` read
+            as images without a face.
+        """
+        self.fit(X, y)
+        kind, images, out, found = self._load(X)
+        face_finder = self.resolved_face_finder()
+        if y is not None and face_finder is not None and self.whole_share is not None:
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(out, y)
+            self.whole_indices_ = whole_framed_indices(
+                y, found, self.whole_share, check_random_state(self.random_state)
+            )
+            out[self.whole_indices_] = self._whole_rows(
+                kind, images, self.whole_indices_, face_finder
+            )
+        return out
 
     def transform(self, X):
         """Load and resize the images.
@@ -187,6 +251,10 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             Row-major pixels in [0, 1] for files and integer arrays.
         """
         self._validate_params()
+        return self._load(X)[2]
+
+    def _load(self, X):
+        """``(kind, images, pixels, found)``, and the count of faceless ones warned."""
         image_size = _check_image_size(self.image_size)
         face_finder = self.resolved_face_finder()
         kind, images = self._images_from(X, reset=False)
@@ -207,7 +275,18 @@ class ImageLoader(TransformerMixin, BaseEstimator):
                 ),
                 stacklevel=_caller_level(),
             )
-        return out
+        return kind, images, out, found
+
+    def _whole_rows(self, kind, images, indices, face_finder):
+        image_size = _check_image_size(self.image_size)
+        if kind == "paths":
+            chosen = [images[i] for i in indices]
+            return self._load_files(chosen, image_size, face_finder, whole=True)[0]
+        rows = np.empty((len(indices), image_size[0] * image_size[1]), np.float32)
+        for row, i in enumerate(indices):
+            padded = face_finder.pad_whole(images[i])
+            rows[row] = resize_array(padded, image_size, self.fit_mode).ravel()
+        return rows
 
     def resolved_face_finder(self):
         """The checked :class:`FaceFinder` that ``face_finder`` names, or None."""
@@ -353,9 +432,9 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         # the whole image (with the finder's faceless_margin: pad_whole).
         return 1.0 if face_finder is not None else self.crop_fraction
 
-    def _load_files(self, paths, image_size, face_finder):
+    def _load_files(self, paths, image_size, face_finder, whole=False):
         fraction = self._crop_fraction(face_finder)
-        settings = (image_size, self.fit_mode, fraction, face_finder)
+        settings = (image_size, self.fit_mode, fraction, face_finder, whole)
         n_jobs = effective_n_jobs(self.n_jobs)
         n_chunks = min(n_jobs * 4, len(paths) // _MIN_FILES_PER_JOB)
         if n_jobs == 1 or n_chunks < 2:
@@ -419,7 +498,9 @@ def _caller_level():
     return level
 
 
-def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction, face_finder):
+def _decode_chunk(
+    paths, start, image_size, fit_mode, crop_fraction, face_finder, whole=False
+):
     out = np.empty((len(paths), image_size[0] * image_size[1]), dtype=np.float32)
     found = np.zeros(len(paths), dtype=bool)
     for offset, path in enumerate(paths):
@@ -430,6 +511,7 @@ def _decode_chunk(paths, start, image_size, fit_mode, crop_fraction, face_finder
             crop_fraction=crop_fraction,
             index=start + offset,
             face_finder=face_finder,
+            whole=whole,
         )
         out[offset] = pixels.ravel()
     return out, found
