@@ -143,7 +143,7 @@ def test_the_pass_through_list_names_every_layer_that_is_the_identity_at_predict
     # leaves images unchanged at predict must join the list (or files saved
     # before it would warn), and no layer that changes them may be in it.
     augmentation = Augmentation(
-        downscale=0.5, blur=1.0, noise=0.05, erasing=0.5, top_cut=0.5
+        downscale=0.5, blur=1.0, noise=0.05, erasing=0.5, top_cut=0.5, blank=0.5
     )
     cnn = network_spec(augmentation=augmentation, dropout=0.3)
     model = _architecture.build_model(cnn, seed=0)

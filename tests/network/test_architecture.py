@@ -111,6 +111,7 @@ _AUGMENTATIONS = {
     "blur": (1.0, "RandomGaussianBlur"),
     "noise": (0.05, "GaussianNoise"),
     "erasing": (0.5, "RandomErasing"),
+    "blank": (0.1, "RandomBlankFrame"),
 }
 
 

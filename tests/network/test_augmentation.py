@@ -24,6 +24,7 @@ def test_random_augmentation_acts_in_training_only():
         noise=0.05,
         erasing=0.5,
         top_cut=0.3,
+        blank=0.1,
     )
     cnn = _cnn(random_state=0, augmentation=Augmentation(**params)).fit(X, y)
     assert augmentation_layer_names(cnn.model_) == [
@@ -36,6 +37,7 @@ def test_random_augmentation_acts_in_training_only():
         "RandomGaussianBlur",
         "GaussianNoise",
         "RandomErasing",
+        "RandomBlankFrame",
     ]
     # At predict the random layers pass images through: repeated calls agree.
     np.testing.assert_array_equal(cnn.predict_proba(X), cnn.predict_proba(X))
@@ -71,6 +73,7 @@ def test_a_bad_zoom_pair_is_named(zoom):
         ("noise", -0.1),
         ("erasing", 1.5),
         ("top_cut", 1.5),
+        ("blank", -0.1),
     ],
 )
 def test_bad_augmentation_parameters_are_named(param, value):

@@ -7,6 +7,7 @@ from emotion_sklearn import FaceFinder
 from emotion_sklearn.network._layers import (
     FusedBatchNormalization,
     HistogramEqualization,
+    RandomBlankFrame,
     RandomDownscale,
     RandomTopCut,
     averaged_accuracy,
@@ -184,3 +185,31 @@ def test_member_loss_takes_either_label_shape(shape):
     stacked = np.full((3, 2, 4), 0.25, dtype=np.float32)
     loss = member_crossentropy(np.zeros(shape), stacked)
     np.testing.assert_allclose(loss, np.log(4), rtol=1e-6)
+
+
+def test_blank_frames_replace_the_rate_asked_with_faceless_frames():
+    x = np.random.default_rng(0).random((400, 12, 12, 1), dtype="float32")
+    out = np.asarray(RandomBlankFrame(0.25, seed=0)(x, training=True))
+    replaced = np.abs(out - x).reshape(400, -1).max(axis=1) > 0
+    assert 0.15 < replaced.mean() < 0.35
+    assert out.min() >= 0 and out.max() <= 1
+    # A frame has no face: a grey level, a ramp or noise, never the image.
+    frames = out[replaced, :, :, 0]
+    row_steps = np.abs(np.diff(frames, axis=1)).reshape(len(frames), -1)
+    ramps = row_steps.std(axis=1) < 1e-3
+    assert 0.2 < ramps.mean() < 0.8
+    np.testing.assert_array_equal(RandomBlankFrame(0.25, seed=0)(x), x)
+    np.testing.assert_array_equal(RandomBlankFrame(0.0)(x, training=True), x)
+
+
+def test_blank_frames_are_repeatable_with_a_seed_and_survive_saving(tmp_path):
+    x = np.random.default_rng(1).random((16, 10, 10, 1), dtype="float32")
+    first = RandomBlankFrame(0.5, seed=3)(x, training=True)
+    np.testing.assert_array_equal(
+        RandomBlankFrame(0.5, seed=3)(x, training=True), first
+    )
+    inputs = keras.Input(shape=(10, 10, 1))
+    model = keras.Model(inputs, RandomBlankFrame(0.5, seed=3)(inputs))
+    model.save(tmp_path / "m.keras")
+    config = keras.saving.load_model(tmp_path / "m.keras").layers[-1].get_config()
+    assert (config["rate"], config["seed"]) == (0.5, 3)

@@ -61,6 +61,7 @@ _PASS_THROUGH_AT_PREDICT = frozenset(
         "Dropout",
         "GaussianNoise",
         "RandomAffine",
+        "RandomBlankFrame",
         "RandomBrightness",
         "RandomContrast",
         "RandomDownscale",

@@ -18,6 +18,7 @@ from ._layers import (
     FusedBatchNormalization,
     HistogramEqualization,
     ImageStandardization,
+    RandomBlankFrame,
     RandomDownscale,
     RandomTopCut,
     averaged_accuracy,
@@ -218,6 +219,10 @@ def _quality_layers(augmentation, x, seeds):
             value_range=(0, 1),
             seed=seeds.draw(),
         )(x)
+    if augmentation.blank:
+        # Last, so that a blank frame is not cut, moved or re-lit: it stands
+        # for what the loader gives from a photo without a face.
+        x = RandomBlankFrame(augmentation.blank, seed=seeds.draw())(x)
     return x
 
 

@@ -240,6 +240,81 @@ class RandomTopCut(SeededRandomLayer):
 
 
 @keras.saving.register_keras_serializable(package="emotion_sklearn")
+class RandomBlankFrame(SeededRandomLayer):
+    """Training images replaced by frames with no face in them.
+
+    A share ``rate`` of each batch's images become one of: a grey level, a
+    ramp of grey in a random direction, or pixel noise of a random strength
+    around a grey level. Each keeps the label of the image it replaces, so
+    over an epoch the frames' labels follow the classes' training
+    frequencies, and the loss is least when the network answers a faceless
+    frame with those frequencies: read under a uniform class prior, that is
+    no class above another. Images pass unchanged outside training.
+
+    Parameters
+    ----------
+    rate : float in [0, 1]
+        Share of training images replaced.
+    seed : int or None, default=None
+    **kwargs : dict
+        Passed on to :class:`keras.layers.Layer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emotion_sklearn.network._layers import RandomBlankFrame
+    >>> x = np.random.default_rng(0).random((4, 8, 8, 1), dtype="float32")
+    >>> bool(np.array_equal(np.asarray(RandomBlankFrame(1.0, seed=0)(x)), x))
+    True
+    >>> frames = np.asarray(RandomBlankFrame(1.0, seed=0)(x, training=True))
+    >>> bool(((frames >= 0) & (frames <= 1)).all() and not np.allclose(frames, x))
+    True
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = rate
+
+    def call(self, inputs, training=False):
+        if not training or not self.rate:
+            return inputs
+        n_images = keras.ops.shape(inputs)[0]
+        blank = self._uniform(n_images, 0.0, 1.0) < self.rate
+        frames = keras.ops.where(
+            self._per_image(self._uniform(n_images, 0.0, 1.0) < 0.5),
+            self._ramps(n_images, inputs.shape[1], inputs.shape[2]),
+            self._noise(n_images, inputs.shape[1], inputs.shape[2]),
+        )
+        frames = keras.ops.cast(keras.ops.clip(frames, 0.0, 1.0), inputs.dtype)
+        return keras.ops.where(self._per_image(blank), frames, inputs)
+
+    @staticmethod
+    def _per_image(values):
+        return values[:, None, None, None]
+
+    def _ramps(self, n_images, height, width):
+        """A grey level plus a slope of up to the whole range across the frame."""
+        level = self._per_image(self._uniform(n_images, 0.0, 1.0))
+        slope = self._per_image(self._uniform(n_images, 0.0, 1.0) ** 2)
+        angle = self._per_image(self._uniform(n_images, 0.0, 2 * math.pi))
+        rows = keras.ops.linspace(-0.5, 0.5, height)[None, :, None, None]
+        columns = keras.ops.linspace(-0.5, 0.5, width)[None, None, :, None]
+        direction = keras.ops.cos(angle) * columns + keras.ops.sin(angle) * rows
+        return level + slope * direction
+
+    def _noise(self, n_images, height, width):
+        level = self._per_image(self._uniform(n_images, 0.2, 0.8))
+        strength = self._per_image(self._uniform(n_images, 0.0, 1.0))
+        noise = keras.random.uniform(
+            (n_images, height, width, 1), -0.5, 0.5, seed=self._generator
+        )
+        return level + strength * noise
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+@keras.saving.register_keras_serializable(package="emotion_sklearn")
 class HistogramEqualization(keras.layers.Layer):
     """Each image's grey levels spread evenly over [0, 1] (histogram equalisation).
 
