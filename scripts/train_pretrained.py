@@ -21,7 +21,7 @@ from pathlib import Path
 
 from emotion_sklearn import export_onnx, make_emotion_pipeline, save_model
 from emotion_sklearn.cli._commands import (
-    _fit_from_pixels,
+    _fit_from_paths,
     decode_with_progress,
     loading_steps,
 )
@@ -55,10 +55,10 @@ def train(args):
     start = time.perf_counter()
     # All cores for decoding here; the shipped loader keeps its default.
     head.set_params(load__n_jobs=-1)
-    pixels = decode_with_progress(head, faces.data)
-    head.set_params(load__n_jobs=None)
+    decode_with_progress(head, faces.data)  # finds each face, with a progress bar
     decoded = time.perf_counter()
-    _fit_from_pixels(model, pixels, faces.target, faces.data)
+    _fit_from_paths(model, faces.data, faces.target)
+    head.set_params(load__n_jobs=None)
     trained = time.perf_counter()
     save_model(model, args.out)
     print(

@@ -418,3 +418,31 @@ def test_export_without_tf2onnx_says_what_to_install(
     assert main(["export", str(trained), str(tmp_path / "m.onnx")]) == 2
     assert "pip install 'emotion-sklearn[onnx]'" in capsys.readouterr().err
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_training_fits_on_the_loaders_fit_transform(tmp_path):
+    # The command decodes every image once, then fits on fit_transform's rows:
+    # the faces the loader reads whole at fit time are read whole.
+    from skimage.data import astronaut
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import Pipeline
+
+    from emotion_sklearn import FaceFinder, ImageLoader
+    from emotion_sklearn.cli._commands import _fit_from_paths
+
+    paths = []
+    for name, pixels in [
+        ("face", astronaut()),
+        ("face2", np.roll(astronaut(), 5, axis=1)),
+        ("blank", np.full((90, 90), 128, np.uint8)),
+    ]:
+        paths.append(str(tmp_path / f"{name}.png"))
+        Image.fromarray(pixels).save(paths[-1])
+    loader = ImageLoader(image_size=(16, 16), face_finder=FaceFinder(), random_state=0)
+    pipe = Pipeline([("load", loader), ("cnn", DummyClassifier())])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _fit_from_paths(pipe, np.array(paths), np.array(["a", "b", "b"]))
+    # b's share read whole is one of two (the blank), so a's one face is too.
+    assert pipe["load"].whole_indices_.tolist() == [0]
+    assert not caught  # the faceless image was counted when first decoded

@@ -165,15 +165,20 @@ def _decode_then(pipeline, paths, *, n_jobs=None):
     return decode_with_progress(head, paths), tail
 
 
-def _fit_from_pixels(pipeline, pixels, y, paths):
-    """Fit the steps after loading on decoded pixels, then the stateless head.
+def _fit_from_paths(pipeline, paths, y):
+    """Fit the loading steps' ``fit_transform``, then the steps after it.
 
-    Slicing a pipeline shares its steps, so this fits ``pipeline`` itself
-    while each image is decoded once.
+    The loader's ``fit_transform`` frames training images as ``transform``
+    does not (``ImageLoader(whole_share=...)``); each file's faces were found
+    when it was first decoded (cached), so this costs a decode. Slicing a
+    pipeline shares its steps, so this fits ``pipeline`` itself.
     """
     head, tail = loading_steps(pipeline)
+    with warnings.catch_warnings():
+        # Counted once already, when the images were first decoded.
+        warnings.simplefilter("ignore", NoFaceFoundWarning)
+        pixels = head.fit_transform(paths, y)
     tail.fit(pixels, y)
-    head.fit(paths)
     return pipeline
 
 
@@ -202,9 +207,7 @@ def train(args):
         f"{len(set(faces.groups[fit_rows])):,} people",
         file=sys.stderr,
     )
-    _fit_from_pixels(
-        pipeline, safe_indexing(pixels, fit_rows), y[fit_rows], faces.data[fit_rows]
-    )
+    _fit_from_paths(pipeline, faces.data[fit_rows], y[fit_rows])
     fit_seconds = time.perf_counter() - start
     y_pred = rest.predict(safe_indexing(pixels, eval_rows))
     labels = list(pipeline.classes_)
