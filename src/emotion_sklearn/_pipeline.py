@@ -36,7 +36,7 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
       repeated as often as balanced class weights to the power 0.5 say (fit
       time only);
     - ``cnn``: :class:`EmotionCNNClassifier` with its :class:`Optimizer`
-      (AdamW, cosine learning rate, 22 epochs), :class:`Augmentation`
+      (AdamW, cosine learning rate, 17 epochs), :class:`Augmentation`
       (flips, rotation, shift, zoom, lighting and eyes-down cuts inside the
       network, afresh every epoch), :class:`TestTimeAugmentation` (the
       central 90% of each image, averaged with its mirror image) and
