@@ -34,7 +34,7 @@ from emotion_sklearn import ClassPrior
 
 POWERS = (0.0, 0.25, 0.5, 0.75, 1.0)
 SADNESS_BOOSTS = (1.0, 2.0, 3.0, 5.0)
-RECIPE = (0.0, 5.0)  # ClassPrior("uniform", boost={"sadness": 5.0})
+RECIPE = (0.0, 2.0)  # ClassPrior("uniform", boost={"sadness": 2.0})
 WATCHED = ("anger", "sadness")
 
 

@@ -124,4 +124,4 @@ def test_choose_prior_chooses_on_the_development_splits_and_reports_the_rest(
     shares = np.array([0.05, 0.45, 0.45, 0.05])
     prior = reading(*RECIPE, shares, CLASSES)
     np.testing.assert_allclose(list(prior.shares.values()), 0.25)
-    assert prior.boost == {"sadness": 5.0}
+    assert prior.boost == {"sadness": 2.0}

@@ -58,7 +58,7 @@ def test_steps_and_defaults():
         assert getattr(cnn, name).get_params() == cls().get_params()
     assert cnn.class_prior.get_params() == {
         "shares": "uniform",
-        "boost": {"sadness": 5.0},
+        "boost": {"sadness": 2.0},
     }
     defaults = EmotionCNNClassifier().get_params(deep=False)
     given = {"optimizer", "augmentation", "test_time_augmentation", "class_prior"}
@@ -114,7 +114,7 @@ def test_keywords_set_steps_and_parameters():
 def test_the_recipe_prior_is_its_own_per_pipeline_and_may_be_replaced():
     first, second = make_emotion_pipeline(), make_emotion_pipeline()
     first.named_steps["cnn"].class_prior.boost["sadness"] = 1.0
-    assert second.named_steps["cnn"].class_prior.boost == {"sadness": 5.0}
+    assert second.named_steps["cnn"].class_prior.boost == {"sadness": 2.0}
     plain = make_emotion_pipeline(cnn__class_prior__boost=None)
     assert plain.named_steps["cnn"].class_prior.boost is None
     # A cnn step given whole is left as given.

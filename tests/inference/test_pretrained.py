@@ -14,6 +14,7 @@ from skimage.data import astronaut
 from _helpers import model_file_parts
 from emotion_sklearn import (
     ModelFileWarning,
+    NoFaceFoundWarning,
     ONNXClassifier,
     detect_emotions,
     load_pretrained,
@@ -102,9 +103,12 @@ def test_each_call_returns_its_own_copy(shipped):
 def test_it_keeps_the_priors_each_class_prior_reading_needs(portrait):
     model = load_pretrained(engine="keras")
     cnn = model.named_steps["cnn"]
-    # The training rows' shares, and the repeats' weights on top of them.
+    # The shares of the rows the network was fit on, the sampler's repeats
+    # included (anger is 2% of the photos), and without sample weights the
+    # prior it trained under is the same.
     np.testing.assert_allclose(cnn.class_frequencies_.sum(), 1)
-    assert cnn.trained_prior_[0] > cnn.class_frequencies_[0]  # anger, repeated
+    assert cnn.class_frequencies_[0] > 0.05
+    np.testing.assert_allclose(cnn.trained_prior_, cnn.class_frequencies_)
     as_trained = model.set_params(cnn__class_prior=None).predict_proba([portrait])
     raw = cnn.trained_prior_ / cnn.class_frequencies_
     read = model.set_params(cnn__class_prior=raw).predict_proba([portrait])
@@ -188,6 +192,38 @@ def test_a_blank_photo_is_reported_without_an_emotion(tmp_path, capsys):
     assert row["probabilities"] is None
     assert main(["predict", str(blank), "--no-face", "whole", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["label"] is not None
+
+
+def _faceless_frames():
+    rng = np.random.default_rng(0)
+    return {
+        "black": np.zeros((120, 160), np.uint8),
+        "white": np.full((120, 160), 255, np.uint8),
+        "grey": np.full((120, 160), 128, np.uint8),
+        "ramp": np.tile(np.linspace(0, 255, 160).astype(np.uint8), (120, 1)),
+        "noise": rng.integers(0, 256, (120, 160), dtype=np.uint8),
+        "colour noise": rng.integers(0, 256, (120, 160, 3), dtype=np.uint8),
+        "one pixel": np.full((1, 1), 77, np.uint8),
+    }
+
+
+def test_no_emotion_is_read_into_a_frame_without_a_face(fast, tmp_path):
+    # Read whole, as a pipeline reads a photo without a face: the network
+    # answers such frames with its training frequencies, which the default
+    # reading turns into no confident emotion.
+    frames = _faceless_frames()
+    paths = []
+    for name, pixels in frames.items():
+        paths.append(tmp_path / f"{name}.png")
+        Image.fromarray(pixels).save(paths[-1])
+    with pytest.warns(NoFaceFoundWarning):
+        proba = fast.predict_proba(paths)
+    largest = dict(zip(frames, proba.max(axis=1).round(3), strict=True))
+    # Grey-level pixel noise reads neutral at 0.55, above the 0.5 the other
+    # frames keep: the training's blank frames teach noise less well than
+    # flat frames (benchmarks/README.md).
+    noise = largest.pop("noise")
+    assert max(largest.values()) <= 0.5 and noise <= 0.6, {**largest, "noise": noise}
 
 
 def test_annotate_into_a_folder_that_cannot_be_written_is_refused_first(
