@@ -45,7 +45,7 @@ def test_steps_and_defaults():
     assert isinstance(sampler, TemperedOverSampler) and sampler.exponent == 0.5
     cnn = pipe.named_steps["cnn"]
     assert isinstance(cnn, EmotionCNNClassifier)
-    assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 17
+    assert cnn.n_networks == 1 and cnn.n_blocks == 4 and cnn.epochs == 22
     assert cnn.class_weight is None and not cnn.early_stopping
     assert cnn.test_time_augmentation.crop == 0.9 and cnn.test_time_augmentation.flip
     # One recipe: every object is its class's defaults, given explicitly so

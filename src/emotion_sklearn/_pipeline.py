@@ -30,16 +30,15 @@ def make_emotion_pipeline(*, random_state=None, memory=None, **params):
     - ``load``: :class:`ImageLoader` with a :class:`FaceFinder`: 48x48
       grayscale rows of the square around the largest face in each photo
       (OpenCV's Haar cascade; the whole photo with a margin where none is
-      found, and at fit time as large a share of every class's faces), as a
-      DataFrame whose ``pixel_<row>_<col>`` columns tell the later steps the
-      image size;
+      found), as a DataFrame whose ``pixel_<row>_<col>`` columns tell the
+      later steps the image size;
     - ``resample``: :class:`TemperedOverSampler`, the rare classes' images
       repeated as often as balanced class weights to the power 0.5 say (fit
       time only);
     - ``cnn``: :class:`EmotionCNNClassifier` with its :class:`Optimizer`
-      (AdamW, cosine learning rate, 17 epochs), :class:`Augmentation`
-      (flips, rotation, shift, zoom, lighting, eyes-down cuts and frames
-      without a face inside the network, afresh every epoch),
+      (AdamW, cosine learning rate, 22 epochs), :class:`Augmentation`
+      (flips, rotation, shift, zoom, lighting and eyes-down cuts inside the
+      network, afresh every epoch),
       :class:`TestTimeAugmentation` (the central 90% of each image, averaged
       with its mirror image) and :class:`ClassPrior` (uniform, sadness's
       share doubled: the one setting that names a label).

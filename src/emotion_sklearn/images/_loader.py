@@ -93,15 +93,16 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         frames it as a found face is framed), and counted in a
         :class:`NoFaceFoundWarning`. Each file's faces are found once a
         process (cached by path, size and modification time).
-    whole_share : "matched", float in [0, 1] or None, default="matched"
+    whole_share : "matched", float in [0, 1] or None, default=None
         What ``fit_transform(X, y)`` does so that "no face found" does not
         stand for a label: found faces of each class, chosen at random, are
         read whole as faceless images are, until that share of every class
         is read whole. ``"matched"``: the largest share of faceless images of
         any class (the detector misses sad faces most often; without this,
         a blank frame reads as sad). ``None``: ``fit_transform`` reads every
-        image as ``transform`` does. Only at fit time, and only with labels
-        and a ``face_finder``: ``transform`` frames every found face.
+        image as ``transform`` does (the recipe, ``benchmarks/README.md``).
+        Only at fit time, and only with labels and a ``face_finder``:
+        ``transform`` frames every found face.
     random_state : int, RandomState instance or None, default=None
         Chooses the faces ``whole_share`` reads whole.
     n_jobs : int or None, default=None
@@ -174,7 +175,7 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         crop_fraction=0.7,
         input_size=None,
         face_finder="haar",
-        whole_share="matched",
+        whole_share=None,
         random_state=None,
         n_jobs=None,
     ):

@@ -43,7 +43,7 @@ class EmotionCNNClassifier(ScikerasSeam):
     layer, an optional dense layer, optional dropout and a softmax follow.
 
     The defaults are the package's recommended network: four blocks (16 to
-    128 filters) trained for 17 epochs with AdamW and a cosine learning rate
+    128 filters) trained for 22 epochs with AdamW and a cosine learning rate
     (:class:`Optimizer`), each training image mirrored, rotated, shifted,
     zoomed and lit differently at random every epoch (:class:`Augmentation`)
     and standardised, and each prediction made on the central 90% of the
@@ -104,7 +104,7 @@ class EmotionCNNClassifier(ScikerasSeam):
         network so that every epoch draws them afresh (they pass images
         through unchanged at predict time). True stands for
         ``Augmentation()``, False for none.
-    epochs : int, default=17
+    epochs : int, default=22
         Passes over the training rows.
     batch_size : int, default=64
     class_weight : dict, "balanced" or None, default=None
@@ -219,7 +219,7 @@ default="uniform"
         image_standardization=True,
         optimizer=None,
         augmentation=True,
-        epochs=17,
+        epochs=22,
         batch_size=64,
         class_weight=None,
         early_stopping=False,
