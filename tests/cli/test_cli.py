@@ -438,7 +438,12 @@ def test_training_fits_on_the_loaders_fit_transform(tmp_path):
     ]:
         paths.append(str(tmp_path / f"{name}.png"))
         Image.fromarray(pixels).save(paths[-1])
-    loader = ImageLoader(image_size=(16, 16), face_finder=FaceFinder(), random_state=0)
+    loader = ImageLoader(
+        image_size=(16, 16),
+        face_finder=FaceFinder(),
+        whole_share="matched",
+        random_state=0,
+    )
     pipe = Pipeline([("load", loader), ("cnn", DummyClassifier())])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -69,6 +69,7 @@ def faces_and_blanks(tmp_path_factory):
 
 
 def _loader(**params):
+    params = {"whole_share": "matched", **params}
     return ImageLoader(
         image_size=(24, 24), face_finder=FaceFinder(), random_state=0, **params
     )
