@@ -63,6 +63,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from emotion_sklearn import ImageLoader, make_emotion_pipeline
+from emotion_sklearn._steps import frames_training_apart
 from emotion_sklearn.datasets import (
     find_facial_expressions,
     load_facial_expressions,
@@ -187,7 +188,7 @@ def training_pixels(loader, files, y, decoded):
     (``whole_share``) does so at fit time only, as in a pipeline; its face
     boxes are cached, so this costs a decode, not a face search.
     """
-    if getattr(loader, "whole_share", None) is None or loader.face_finder is None:
+    if not frames_training_apart(loader):
         return decoded
     return np.asarray(loader.fit_transform(files, y), dtype=np.float32)
 

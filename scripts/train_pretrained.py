@@ -21,7 +21,7 @@ from pathlib import Path
 
 from emotion_sklearn import export_onnx, make_emotion_pipeline, save_model
 from emotion_sklearn.cli._commands import (
-    _fit_from_paths,
+    _fit_from_pixels,
     decode_with_progress,
     loading_steps,
 )
@@ -55,9 +55,9 @@ def train(args):
     start = time.perf_counter()
     # All cores for decoding here; the shipped loader keeps its default.
     head.set_params(load__n_jobs=-1)
-    decode_with_progress(head, faces.data)  # finds each face, with a progress bar
+    pixels = decode_with_progress(head, faces.data)
     decoded = time.perf_counter()
-    _fit_from_paths(model, faces.data, faces.target)
+    _fit_from_pixels(model, pixels, faces.target, faces.data)
     head.set_params(load__n_jobs=None)
     trained = time.perf_counter()
     save_model(model, args.out)

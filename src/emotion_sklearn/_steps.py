@@ -24,6 +24,21 @@ def loading_steps(pipeline):
     return None, pipeline
 
 
+def frames_training_apart(head):
+    """Whether ``head``'s ``fit_transform`` frames images as ``transform`` does not.
+
+    True for an :class:`ImageLoader` with a ``whole_share`` and a face
+    finder: its training rows must come from ``fit_transform``, not from
+    rows decoded for predicting.
+    """
+    return any(
+        isinstance(step, ImageLoader)
+        and step.whole_share is not None
+        and step.face_finder is not None
+        for _, step in getattr(head, "steps", [("", head)])
+    )
+
+
 def stack_rows(chunks):
     """Loader outputs one after another, keeping named pixel columns."""
     # Without pandas imported no chunk is a DataFrame: predicting with an

@@ -428,7 +428,7 @@ def test_training_fits_on_the_loaders_fit_transform(tmp_path):
     from sklearn.pipeline import Pipeline
 
     from emotion_sklearn import FaceFinder, ImageLoader
-    from emotion_sklearn.cli._commands import _fit_from_paths
+    from emotion_sklearn.cli._commands import _fit_from_pixels
 
     paths = []
     for name, pixels in [
@@ -445,9 +445,12 @@ def test_training_fits_on_the_loaders_fit_transform(tmp_path):
         random_state=0,
     )
     pipe = Pipeline([("load", loader), ("cnn", DummyClassifier())])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the blank image has no face
+        decoded = loader.transform(paths)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _fit_from_paths(pipe, np.array(paths), np.array(["a", "b", "b"]))
+        _fit_from_pixels(pipe, decoded, np.array(["a", "b", "b"]), np.array(paths))
     # b's share read whole is one of two (the blank), so a's one face is too.
     assert pipe["load"].whole_indices_.tolist() == [0]
     assert not caught  # the faceless image was counted when first decoded

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .._pipeline import make_emotion_pipeline
 from .._sklearn_seam import InvalidParameterError, safe_indexing
-from .._steps import loading_steps, stack_rows
+from .._steps import frames_training_apart, loading_steps, stack_rows
 from ..datasets import person_folds
 
 # cli.py calls each sub-command by name from this module and catches
@@ -165,19 +165,23 @@ def _decode_then(pipeline, paths, *, n_jobs=None):
     return decode_with_progress(head, paths), tail
 
 
-def _fit_from_paths(pipeline, paths, y):
-    """Fit the loading steps' ``fit_transform``, then the steps after it.
+def _fit_from_pixels(pipeline, pixels, y, paths):
+    """Fit the steps after loading on decoded pixels, then the loading steps.
 
-    The loader's ``fit_transform`` frames training images as ``transform``
-    does not (``ImageLoader(whole_share=...)``); each file's faces were found
-    when it was first decoded (cached), so this costs a decode. Slicing a
-    pipeline shares its steps, so this fits ``pipeline`` itself.
+    Slicing a pipeline shares its steps, so this fits ``pipeline`` itself
+    while each image is decoded once. A loader that frames training images
+    as ``transform`` does not (``ImageLoader(whole_share=...)``) gives its
+    ``fit_transform`` rows instead: the files' faces were found when they
+    were first decoded (cached), so that costs one more decode.
     """
     head, tail = loading_steps(pipeline)
-    with warnings.catch_warnings():
-        # Counted once already, when the images were first decoded.
-        warnings.simplefilter("ignore", NoFaceFoundWarning)
-        pixels = head.fit_transform(paths, y)
+    if frames_training_apart(head):
+        with warnings.catch_warnings():
+            # Counted once already, when the images were first decoded.
+            warnings.simplefilter("ignore", NoFaceFoundWarning)
+            pixels = head.fit_transform(paths, y)
+    else:
+        head.fit(paths)
     tail.fit(pixels, y)
     return pipeline
 
@@ -207,7 +211,9 @@ def train(args):
         f"{len(set(faces.groups[fit_rows])):,} people",
         file=sys.stderr,
     )
-    _fit_from_paths(pipeline, faces.data[fit_rows], y[fit_rows])
+    _fit_from_pixels(
+        pipeline, safe_indexing(pixels, fit_rows), y[fit_rows], faces.data[fit_rows]
+    )
     fit_seconds = time.perf_counter() - start
     y_pred = rest.predict(safe_indexing(pixels, eval_rows))
     labels = list(pipeline.classes_)
